@@ -1,0 +1,137 @@
+//! Stable, machine-readable error codes.
+//!
+//! Every error type in Bloom maps to a [`Code`]. The UI matches on the code's
+//! string form (`frame.truncated`, `relay.pin_mismatch` …), never on message
+//! text, so messages can be reworded and translated without breaking anything.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable error code. The string form never changes once released.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+#[non_exhaustive]
+pub enum Code {
+    /// A frame ended before its declared length.
+    FrameTruncated,
+    /// A frame declared a length above the limit.
+    FrameOversized,
+    /// A frame declared a length of zero.
+    FrameEmpty,
+    /// A frame carried a wire version this build does not speak.
+    FrameVersion,
+    /// A frame's body did not decode as a message.
+    FrameMalformed,
+    /// Reading or writing a stream failed.
+    Io,
+    /// The relay address or fingerprint in the settings is not valid.
+    RelayConfig,
+    /// No relay is configured yet.
+    RelayNotConfigured,
+    /// The relay could not be reached.
+    RelayUnreachable,
+    /// The relay presented a certificate other than the pinned one.
+    RelayPinMismatch,
+    /// The relay answered with something the protocol does not allow.
+    RelayProtocol,
+    /// The relay refused a request and said why.
+    RelayRefused,
+    /// Anything without a more specific code.
+    Internal,
+}
+
+const ALL: &[Code] = &[
+    Code::FrameTruncated,
+    Code::FrameOversized,
+    Code::FrameEmpty,
+    Code::FrameVersion,
+    Code::FrameMalformed,
+    Code::Io,
+    Code::RelayConfig,
+    Code::RelayNotConfigured,
+    Code::RelayUnreachable,
+    Code::RelayPinMismatch,
+    Code::RelayProtocol,
+    Code::RelayRefused,
+    Code::Internal,
+];
+
+impl Code {
+    /// The stable string form, `area.reason`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Code::FrameTruncated => "frame.truncated",
+            Code::FrameOversized => "frame.oversized",
+            Code::FrameEmpty => "frame.empty",
+            Code::FrameVersion => "frame.unsupported_version",
+            Code::FrameMalformed => "frame.malformed",
+            Code::Io => "io",
+            Code::RelayConfig => "relay.config",
+            Code::RelayNotConfigured => "relay.not_configured",
+            Code::RelayUnreachable => "relay.unreachable",
+            Code::RelayPinMismatch => "relay.pin_mismatch",
+            Code::RelayProtocol => "relay.protocol",
+            Code::RelayRefused => "relay.refused",
+            Code::Internal => "internal",
+        }
+    }
+
+    /// Parses the string form back; unknown strings give `None`.
+    pub fn parse(s: &str) -> Option<Code> {
+        ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Code> for &'static str {
+    fn from(c: Code) -> Self {
+        c.as_str()
+    }
+}
+
+impl TryFrom<String> for Code {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Code::parse(&s).ok_or_else(|| format!("unknown error code {s:?}"))
+    }
+}
+
+/// Implemented by every error type that can reach a user or another program.
+pub trait HasCode {
+    fn code(&self) -> Code;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_string() {
+        for code in ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            let json = serde_json_like(*code);
+            assert_eq!(json, code.as_str());
+        }
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+        }
+    }
+
+    #[test]
+    fn unknown_code_is_rejected() {
+        assert_eq!(Code::parse("no.such_code"), None);
+    }
+
+    fn serde_json_like(code: Code) -> &'static str {
+        code.into()
+    }
+}

@@ -1,0 +1,10 @@
+//! bloom-core: Bloom's domain and everything the desktop app and the relay share.
+//!
+//! The `net` feature (on by default) brings the wire protocol codec, the TLS
+//! pinning and the QUIC client. Without it only plain data types remain, which
+//! is what the wasm frontend uses.
+
+pub mod error;
+pub mod sync;
+
+pub use error::{Code, HasCode};

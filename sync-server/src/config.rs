@@ -1,0 +1,244 @@
+//! Relay settings: built-in defaults, overridden by a TOML file, overridden by
+//! `BLOOM_RELAY_*` environment variables. Unknown keys are errors, so a typo
+//! never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Environment variable that names the config file.
+pub const CONFIG_ENV: &str = "BLOOM_RELAY_CONFIG";
+const ENV_PREFIX: &str = "BLOOM_RELAY_";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The practice's name, shown on pages and sent to devices.
+    pub practice_name: String,
+    /// Where the relay keeps its certificate and data.
+    pub data_dir: PathBuf,
+    /// The HTTP listener (portal, console, health, metrics).
+    pub http_addr: SocketAddr,
+    /// The QUIC sync endpoint (UDP).
+    pub quic_addr: SocketAddr,
+    /// The largest sync frame accepted, in bytes.
+    pub max_frame_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            practice_name: "Bloom practice".into(),
+            data_dir: PathBuf::from("bloom-relay-data"),
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            quic_addr: SocketAddr::from(([127, 0, 0, 1], 4433)),
+            max_frame_bytes: bloom_core::sync::proto::DEFAULT_MAX_FRAME,
+        }
+    }
+}
+
+/// One layer of settings; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    practice_name: Option<String>,
+    data_dir: Option<PathBuf>,
+    http_addr: Option<SocketAddr>,
+    quic_addr: Option<SocketAddr>,
+    max_frame_bytes: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {name} is not valid: {message}")]
+    Env { name: String, message: String },
+    #[error("invalid setting {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Builds the settings from defaults, the optional file and the given
+    /// environment (pass `std::env::vars()` in production).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let layer: Layer = toml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            })?;
+            config.apply(layer);
+        }
+        config.apply(env_layer(env)?);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply(&mut self, layer: Layer) {
+        if let Some(v) = layer.practice_name {
+            self.practice_name = v;
+        }
+        if let Some(v) = layer.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = layer.http_addr {
+            self.http_addr = v;
+        }
+        if let Some(v) = layer.quic_addr {
+            self.quic_addr = v;
+        }
+        if let Some(v) = layer.max_frame_bytes {
+            self.max_frame_bytes = v;
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.practice_name.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "practice_name",
+                message: "must not be empty".into(),
+            });
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&self.max_frame_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "max_frame_bytes",
+                message: "must be between 1 KiB and 64 MiB".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn env_layer(env: impl IntoIterator<Item = (String, String)>) -> Result<Layer, ConfigError> {
+    let mut layer = Layer::default();
+    for (name, value) in env {
+        let Some(key) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let bad = |message: String| ConfigError::Env {
+            name: name.clone(),
+            message,
+        };
+        match key {
+            "CONFIG" => {}
+            "PRACTICE_NAME" => layer.practice_name = Some(value),
+            "DATA_DIR" => layer.data_dir = Some(PathBuf::from(value)),
+            "HTTP_ADDR" => {
+                layer.http_addr = Some(value.parse().map_err(|e| bad(format!("{e}")))?);
+            }
+            "QUIC_ADDR" => {
+                layer.quic_addr = Some(value.parse().map_err(|e| bad(format!("{e}")))?);
+            }
+            "MAX_FRAME_BYTES" => {
+                layer.max_frame_bytes = Some(value.parse().map_err(|e| bad(format!("{e}")))?);
+            }
+            _ => return Err(bad("unknown setting".into())),
+        }
+    }
+    Ok(layer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_env() {
+        let c = Config::load(None, env(&[("PATH", "/usr/bin")])).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_env_overrides_file() {
+        let f = file(
+            r#"
+            practice_name = "Riverside Counselling"
+            http_addr = "127.0.0.1:9000"
+            quic_addr = "127.0.0.1:9001"
+            "#,
+        );
+        let c = Config::load(
+            Some(f.path()),
+            env(&[("BLOOM_RELAY_QUIC_ADDR", "127.0.0.1:7000")]),
+        )
+        .unwrap();
+        assert_eq!(c.practice_name, "Riverside Counselling");
+        assert_eq!(c.http_addr, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(c.quic_addr, "127.0.0.1:7000".parse().unwrap());
+        assert_eq!(c.data_dir, Config::default().data_dir);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_in_file_and_env() {
+        let f = file("practise_name = \"typo\"\n");
+        let err = Config::load(Some(f.path()), env(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::File { .. }), "{err}");
+        assert!(err.to_string().contains("practise_name"), "{err}");
+
+        let err = Config::load(None, env(&[("BLOOM_RELAY_HTTP_ADR", "x")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Env { .. }), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err =
+            Config::load(None, env(&[("BLOOM_RELAY_HTTP_ADDR", "not an address")])).unwrap_err();
+        assert!(err.to_string().contains("BLOOM_RELAY_HTTP_ADDR"), "{err}");
+
+        let f = file("http_addr = 42\n");
+        assert!(matches!(
+            Config::load(Some(f.path()), env(&[])),
+            Err(ConfigError::File { .. })
+        ));
+
+        let err = Config::load(None, env(&[("BLOOM_RELAY_PRACTICE_NAME", "  ")])).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                key: "practice_name",
+                ..
+            }
+        ));
+
+        let err = Config::load(None, env(&[("BLOOM_RELAY_MAX_FRAME_BYTES", "1")])).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                key: "max_frame_bytes",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn missing_file_is_a_read_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/relay.toml")), env(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+    }
+}

@@ -1,0 +1,166 @@
+//! Prometheus metrics of the relay. Labels carry routes and error codes only,
+//! never anything about a person.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FrameLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ErrorLabels {
+    pub code: String,
+}
+
+/// Every metric the relay exports. Cheap to clone.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    quic_connections: Counter,
+    quic_connections_open: Gauge,
+    frames: Family<FrameLabels, Counter>,
+    frame_errors: Family<ErrorLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("bloom_relay");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let quic_connections = Counter::default();
+        let quic_connections_open = Gauge::default();
+        let frames = Family::<FrameLabels, Counter>::default();
+        let frame_errors = Family::<ErrorLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "quic_connections",
+            "QUIC connections accepted",
+            quic_connections.clone(),
+        );
+        registry.register(
+            "quic_connections_open",
+            "QUIC connections open now",
+            quic_connections_open.clone(),
+        );
+        registry.register("frames", "Sync frames received by kind", frames.clone());
+        registry.register(
+            "frame_errors",
+            "Sync frames refused by error code",
+            frame_errors.clone(),
+        );
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                http_requests,
+                quic_connections,
+                quic_connections_open,
+                frames,
+                frame_errors,
+            }),
+        }
+    }
+
+    pub fn http_request(&self, route: &str, status: u16) {
+        self.inner
+            .http_requests
+            .get_or_create(&HttpLabels {
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+    }
+
+    pub fn connection_opened(&self) {
+        self.inner.quic_connections.inc();
+        self.inner.quic_connections_open.inc();
+    }
+
+    pub fn connection_closed(&self) {
+        self.inner.quic_connections_open.dec();
+    }
+
+    pub fn frame(&self, kind: &str) {
+        self.inner
+            .frames
+            .get_or_create(&FrameLabels {
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn frame_error(&self, code: bloom_core::Code) {
+        self.inner
+            .frame_errors
+            .get_or_create(&ErrorLabels {
+                code: code.as_str().to_owned(),
+            })
+            .inc();
+    }
+
+    /// The text exposition, as served on `/metrics`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.inner.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_has_help_type_and_values() {
+        let m = Metrics::new();
+        m.connection_opened();
+        m.frame("ping");
+        m.frame_error(bloom_core::Code::FrameMalformed);
+        m.http_request("/healthz", 200);
+        let text = m.render();
+        assert!(
+            text.contains("# TYPE bloom_relay_quic_connections counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains("bloom_relay_quic_connections_open 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"bloom_relay_frames_total{kind="ping"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"bloom_relay_frame_errors_total{code="frame.malformed"} 1"#),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    }
+}

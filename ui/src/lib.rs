@@ -1,0 +1,10 @@
+//! bloom-ui: Dioxus components shared by the desktop frontend (wasm) and the
+//! relay's server-rendered pages. All user-facing text comes from [`i18n`].
+
+pub mod i18n;
+pub mod page;
+pub mod relay_home;
+pub mod shell;
+pub mod status_bar;
+
+pub use i18n::{I18n, I18nProvider, Locale, use_i18n};
