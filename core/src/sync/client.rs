@@ -50,6 +50,26 @@ impl RelayTarget {
     }
 }
 
+impl RelayTarget {
+    /// Builds the target from optional settings: neither set means no relay
+    /// (offline only); one without the other is a configuration error.
+    pub fn from_settings(
+        addr: Option<String>,
+        fingerprint: Option<String>,
+    ) -> Result<Option<Self>, ClientError> {
+        match (addr, fingerprint) {
+            (None, None) => Ok(None),
+            (Some(addr), Some(fp)) => RelayTarget::parse(&addr, &fp).map(Some),
+            (Some(_), None) => Err(ClientError::Config(
+                "a relay address is set but no certificate fingerprint to pin".into(),
+            )),
+            (None, Some(_)) => Err(ClientError::Config(
+                "a certificate fingerprint is set but no relay address".into(),
+            )),
+        }
+    }
+}
+
 /// What the relay said about itself when the device connected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Welcome {
@@ -291,5 +311,20 @@ mod tests {
         }
         let err = RelayTarget::parse("127.0.0.1:4433", "sha256:nope").unwrap_err();
         assert_eq!(err.code(), Code::RelayConfig);
+    }
+
+    #[test]
+    fn settings_need_both_parts_or_neither() {
+        let fp = CertFingerprint::of_der(b"x").to_string();
+        assert_eq!(RelayTarget::from_settings(None, None).unwrap(), None);
+        assert!(
+            RelayTarget::from_settings(Some("127.0.0.1:1".into()), Some(fp.clone()))
+                .unwrap()
+                .is_some()
+        );
+        for (a, f) in [(Some("127.0.0.1:1".to_owned()), None), (None, Some(fp))] {
+            let err = RelayTarget::from_settings(a, f).unwrap_err();
+            assert_eq!(err.code(), Code::RelayConfig);
+        }
     }
 }

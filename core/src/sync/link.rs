@@ -64,6 +64,21 @@ impl RelayLink {
         (RelayLink { status: rx }, driver)
     }
 
+    /// A link that will never connect, for settings that cannot be used.
+    pub fn failed(code: crate::Code) -> RelayLink {
+        let (_, rx) = watch::channel(RelayStatus::Offline {
+            relay: String::new(),
+            code,
+        });
+        RelayLink { status: rx }
+    }
+
+    /// Waits for the next change; `None` once the link has stopped for good.
+    pub async fn changed(&mut self) -> Option<RelayStatus> {
+        self.status.changed().await.ok()?;
+        Some(self.status.borrow_and_update().clone())
+    }
+
     /// The latest status.
     pub fn status(&self) -> RelayStatus {
         self.status.borrow().clone()

@@ -1,0 +1,10 @@
+//! Tauri commands: the frontend's only way into bloom-core.
+
+use bloom_core::sync::link::RelayLink;
+use bloom_core::sync::status::RelayStatus;
+
+/// The current relay connection status.
+#[tauri::command]
+pub fn relay_status(link: tauri::State<'_, RelayLink>) -> RelayStatus {
+    link.status()
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds, starts a local relay with a demo practice and
+# opens the desktop app connected to it. Ctrl-C (or closing the window) stops both.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_apt_packages "${RUN_PACKAGES[@]}"
+ensure_rust
+ensure_wasm_bindgen
+build_frontend
+say "Building the relay and the desktop app"
+cargo build --quiet -p bloom-relay -p bloom-desktop
+
+TARGET="$(target_dir)"
+DEV="$ROOT/.bloom-dev"
+mkdir -p "$DEV"
+HTTP_ADDR="${BLOOM_DEMO_HTTP_ADDR:-127.0.0.1:8080}"
+QUIC_ADDR="${BLOOM_DEMO_QUIC_ADDR:-127.0.0.1:4433}"
+cat > "$DEV/relay.toml" <<TOML
+# Written by scripts/run.sh: the local demo relay.
+practice_name = "Demo Practice"
+data_dir = "$DEV/relay-data"
+http_addr = "$HTTP_ADDR"
+quic_addr = "$QUIC_ADDR"
+TOML
+
+RELAY=("$TARGET/debug/bloom-relay" --config "$DEV/relay.toml")
+FINGERPRINT="$("${RELAY[@]}" fingerprint)"
+say "Starting the relay (log: .bloom-dev/relay.log)"
+"${RELAY[@]}" serve >"$DEV/relay.log" 2>&1 &
+RELAY_PID=$!
+trap 'kill -TERM "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://$HTTP_ADDR/healthz" >/dev/null 2>&1 && break
+  kill -0 "$RELAY_PID" 2>/dev/null || die "the relay did not start: $(tail -5 "$DEV/relay.log")"
+  sleep 0.1
+done
+say "Relay for \"Demo Practice\": http://$HTTP_ADDR  (QUIC $QUIC_ADDR, certificate $FINGERPRINT)"
+
+export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
+APP="$TARGET/debug/bloom-desktop"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  warn "No display found: running the desktop app inside a virtual X server (xvfb-run)."
+  say "Opening the desktop app (stop with Ctrl-C)"
+  xvfb-run -a -s "-screen 0 1280x800x24" "$APP"
+else
+  say "Opening the desktop app"
+  "$APP"
+fi

@@ -1,0 +1,119 @@
+//! The real desktop binary in a real window, driven through tauri-driver and
+//! WebKitWebDriver under a private Xvfb.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+
+use crate::process::{Process, free_port, wait_until};
+use crate::webdriver;
+use crate::xvfb::Xvfb;
+
+/// The desktop binary built next to this test (same target directory), or
+/// `BLOOM_DESKTOP_BIN`.
+pub fn binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("BLOOM_DESKTOP_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test> -> target/<profile>/bloom-desktop
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|p| p.join("bloom-desktop"))
+        .unwrap_or_default()
+}
+
+/// A running desktop app. Dropping it closes the window and stops every
+/// process it started.
+pub struct DesktopApp {
+    pub client: Client,
+    screenshots: PathBuf,
+    // Dropped in this order: driver first, then the X server.
+    driver: Process,
+    _xvfb: Xvfb,
+}
+
+impl DesktopApp {
+    /// Launches the app with `env` added to its environment; its data and
+    /// config directories live under `dir`.
+    pub async fn launch(dir: &Path, env: &[(&str, String)]) -> Result<DesktopApp, String> {
+        let bin = binary();
+        if !bin.exists() {
+            return Err(format!(
+                "desktop binary {} not found: build it with scripts/test.sh (or set BLOOM_DESKTOP_BIN)",
+                bin.display()
+            ));
+        }
+        let xvfb = Xvfb::start()?;
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("DISPLAY", &xvfb.display)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut driver = Process::spawn("tauri-driver", &mut cmd)?;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": bin }),
+        );
+        let client = webdriver::connect(port, caps, &mut driver).await?;
+        Ok(DesktopApp {
+            client,
+            screenshots: dir.join("screenshots"),
+            driver,
+            _xvfb: xvfb,
+        })
+    }
+
+    /// Waits until the element `css` has attribute `attr` equal to `value`;
+    /// returns the element's text. On timeout, saves a screenshot and fails.
+    pub async fn wait_for_attr(
+        &self,
+        css: &str,
+        attr: &str,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<String, String> {
+        let found = wait_until(&format!("{css}[{attr}={value}]"), timeout, || async {
+            let el = self.client.find(Locator::Css(css)).await.ok()?;
+            let got = el.attr(attr).await.ok()??;
+            if got == value {
+                el.text().await.ok()
+            } else {
+                None
+            }
+        })
+        .await;
+        if found.is_err() {
+            let _ = self.screenshot("timeout").await;
+            if let Ok(html) = self.client.source().await {
+                let _ = std::fs::write(self.screenshots.join("timeout.html"), html);
+            }
+        }
+        found
+    }
+
+    /// Saves a PNG of the window into the test directory.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
+        webdriver::screenshot(&self.client, &self.screenshots, name).await
+    }
+
+    /// Closes the session (and so the app), then stops the driver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        self.driver.stop();
+    }
+}
