@@ -238,7 +238,8 @@ mod tests {
 
     #[test]
     fn the_shipped_example_config_is_valid() {
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../installers/relay.example.toml");
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../installers/relay.example.toml");
         let c = Config::load(Some(&example), env(&[])).unwrap();
         assert_eq!(c.practice_name, "Riverside Counselling");
         assert_eq!(c.quic_addr, "0.0.0.0:4433".parse().unwrap());

@@ -14,8 +14,8 @@ fn config(dir: &std::path::Path) -> Config {
     Config {
         practice_name: "Test Practice".into(),
         data_dir: dir.to_owned(),
-        http_addr: "127.0.0.1:0".parse().unwrap(),
-        quic_addr: "127.0.0.1:0".parse().unwrap(),
+        http_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        quic_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         ..Config::default()
     }
 }

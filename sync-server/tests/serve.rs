@@ -10,20 +10,16 @@ use nix::unistd::Pid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bloom-relay");
 
-fn free_tcp_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+fn free_tcp_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+fn free_udp_port() -> std::io::Result<u16> {
+    Ok(std::net::UdpSocket::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Stops the child with SIGTERM when dropped, even if the test failed.
@@ -65,8 +61,8 @@ fn wait_healthy(base: &str) -> (u16, String, String) {
 #[test]
 fn serve_from_file_and_env_then_stop_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let http = free_tcp_port();
-    let quic = free_udp_port();
+    let http = free_tcp_port().unwrap();
+    let quic = free_udp_port().unwrap();
     let config = dir.path().join("relay.toml");
     std::fs::write(
         &config,

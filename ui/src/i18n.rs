@@ -210,10 +210,11 @@ mod tests {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 for marker in [".t(\"", ".t_args(\""] {
                     for piece in text.split(marker).skip(1) {
-                        if let Some(id) = piece.split('"').next() {
-                            if id != "id" && !id.is_empty() {
-                                out.push(id.to_owned());
-                            }
+                        if let Some(id) = piece.split('"').next()
+                            && id != "id"
+                            && !id.is_empty()
+                        {
+                            out.push(id.to_owned());
                         }
                     }
                 }
