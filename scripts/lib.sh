@@ -12,10 +12,11 @@ warn() { printf '\033[1;33m!!\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the app needs to build and run.
-RUN_PACKAGES=(build-essential pkg-config curl libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
+RUN_PACKAGES=(build-essential pkg-config curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth)
-# Extra packages the tests need: WebDriver for the webview, Chromium for pages.
-TEST_PACKAGES=(webkit2gtk-driver chromium chromium-driver)
+# Extra packages the tests need: WebDriver for the webview, Chromium for pages,
+# and a Secret Service (gnome-keyring in a private D-Bus session) for the keychain.
+TEST_PACKAGES=(webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 keyutils procps)
 
 sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

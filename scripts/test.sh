@@ -27,7 +27,8 @@ say "Running the tests"
 OUT="$(mktemp)"
 trap 'rm -f "$OUT"' EXIT
 status=0
-cargo test --workspace --exclude bloom-desktop-frontend 2>&1 | tee "$OUT" || status=$?
+# Inside a private keyring session: the vault tests use the real OS keychain.
+"$ROOT/scripts/with-keyring.sh" cargo test --workspace --exclude bloom-desktop-frontend 2>&1 | tee "$OUT" || status=$?
 # One closing line over every test binary.
 grep -E '^test result' "$OUT" | awk '
   { for (i = 2; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1); if ($(i) ~ /^ignored;?$/) s += $(i-1) } }

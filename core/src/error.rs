@@ -35,6 +35,34 @@ pub enum Code {
     RelayProtocol,
     /// The relay refused a request and said why.
     RelayRefused,
+    /// No vault exists in the given place.
+    VaultNotFound,
+    /// A vault already exists where a new one was to be made.
+    VaultExists,
+    /// The vault is locked; unlock it first.
+    VaultLocked,
+    /// The passphrase does not open this vault.
+    VaultWrongPassphrase,
+    /// The passphrase does not meet the rule.
+    VaultWeakPassphrase,
+    /// The OS keychain has no key for this vault or cannot be reached.
+    VaultKeychain,
+    /// The vault's files are damaged or not a Bloom vault.
+    VaultCorrupt,
+    /// Reading or writing the vault's files failed.
+    VaultIo,
+    /// No record with that id.
+    RecordNotFound,
+    /// The audit log's hash chain is broken.
+    AuditBroken,
+    /// An attachment's file is gone.
+    AttachmentMissing,
+    /// An attachment's file is truncated or was altered.
+    AttachmentTampered,
+    /// A backup archive is damaged or not a Bloom backup.
+    BackupInvalid,
+    /// The recovery key or passphrase does not open the backup.
+    BackupWrongKey,
     /// Anything without a more specific code.
     Internal,
 }
@@ -52,6 +80,20 @@ const ALL: &[Code] = &[
     Code::RelayPinMismatch,
     Code::RelayProtocol,
     Code::RelayRefused,
+    Code::VaultNotFound,
+    Code::VaultExists,
+    Code::VaultLocked,
+    Code::VaultWrongPassphrase,
+    Code::VaultWeakPassphrase,
+    Code::VaultKeychain,
+    Code::VaultCorrupt,
+    Code::VaultIo,
+    Code::RecordNotFound,
+    Code::AuditBroken,
+    Code::AttachmentMissing,
+    Code::AttachmentTampered,
+    Code::BackupInvalid,
+    Code::BackupWrongKey,
     Code::Internal,
 ];
 
@@ -71,6 +113,20 @@ impl Code {
             Code::RelayPinMismatch => "relay.pin_mismatch",
             Code::RelayProtocol => "relay.protocol",
             Code::RelayRefused => "relay.refused",
+            Code::VaultNotFound => "vault.not_found",
+            Code::VaultExists => "vault.exists",
+            Code::VaultLocked => "vault.locked",
+            Code::VaultWrongPassphrase => "vault.wrong_passphrase",
+            Code::VaultWeakPassphrase => "vault.weak_passphrase",
+            Code::VaultKeychain => "vault.keychain",
+            Code::VaultCorrupt => "vault.corrupt",
+            Code::VaultIo => "vault.io",
+            Code::RecordNotFound => "record.not_found",
+            Code::AuditBroken => "audit.broken",
+            Code::AttachmentMissing => "attachment.missing",
+            Code::AttachmentTampered => "attachment.tampered",
+            Code::BackupInvalid => "backup.invalid",
+            Code::BackupWrongKey => "backup.wrong_key",
             Code::Internal => "internal",
         }
     }

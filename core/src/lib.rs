@@ -5,6 +5,9 @@
 //! is what the wasm frontend uses.
 
 pub mod error;
+pub mod hex;
 pub mod sync;
+#[cfg(feature = "vault")]
+pub mod vault;
 
 pub use error::{Code, HasCode};

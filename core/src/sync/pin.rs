@@ -29,11 +29,7 @@ impl CertFingerprint {
 
 impl fmt::Display for CertFingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sha256:")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        write!(f, "sha256:{}", crate::hex::encode(&self.0))
     }
 }
 
@@ -54,26 +50,10 @@ impl FromStr for CertFingerprint {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         let hex = s.strip_prefix("sha256:").unwrap_or(s);
-        let digits: Vec<u8> = hex.bytes().filter(|b| *b != b':').collect();
-        if digits.len() != 64 {
-            return Err(BadFingerprint);
-        }
-        let mut out = [0u8; 32];
-        for (i, pair) in digits.chunks_exact(2).enumerate() {
-            let hi = hex_value(pair[0]).ok_or(BadFingerprint)?;
-            let lo = hex_value(pair[1]).ok_or(BadFingerprint)?;
-            out[i] = hi << 4 | lo;
-        }
+        let digits: String = hex.chars().filter(|c| *c != ':').collect();
+        let bytes = crate::hex::decode(&digits).ok_or(BadFingerprint)?;
+        let out: [u8; 32] = bytes.try_into().map_err(|_| BadFingerprint)?;
         Ok(CertFingerprint(out))
-    }
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
     }
 }
 

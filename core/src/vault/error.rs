@@ -1,0 +1,74 @@
+//! What can go wrong with the vault. Messages never contain record contents,
+//! keys or passphrases.
+
+use crate::{Code, HasCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no vault at {0}")]
+    NotFound(String),
+    #[error("a vault already exists at {0}")]
+    Exists(String),
+    #[error("the vault is locked")]
+    Locked,
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("passphrase too weak: {0}")]
+    WeakPassphrase(String),
+    #[error("keychain: {0}")]
+    Keychain(String),
+    #[error("the vault is damaged: {0}")]
+    Corrupt(String),
+    #[error("cannot access {path}: {message}")]
+    Io { path: String, message: String },
+    #[error("no record {0}")]
+    RecordNotFound(String),
+    #[error("audit log broken at entry {seq}: {reason}")]
+    AuditBroken { seq: i64, reason: String },
+    #[error("attachment {0} is missing")]
+    AttachmentMissing(String),
+    #[error("attachment {0} is truncated or was altered")]
+    AttachmentTampered(String),
+    #[error("not a valid backup: {0}")]
+    BackupInvalid(String),
+    #[error("the recovery key or passphrase does not open this backup")]
+    BackupWrongKey,
+}
+
+impl HasCode for VaultError {
+    fn code(&self) -> Code {
+        match self {
+            VaultError::NotFound(_) => Code::VaultNotFound,
+            VaultError::Exists(_) => Code::VaultExists,
+            VaultError::Locked => Code::VaultLocked,
+            VaultError::WrongPassphrase => Code::VaultWrongPassphrase,
+            VaultError::WeakPassphrase(_) => Code::VaultWeakPassphrase,
+            VaultError::Keychain(_) => Code::VaultKeychain,
+            VaultError::Corrupt(_) => Code::VaultCorrupt,
+            VaultError::Io { .. } => Code::VaultIo,
+            VaultError::RecordNotFound(_) => Code::RecordNotFound,
+            VaultError::AuditBroken { .. } => Code::AuditBroken,
+            VaultError::AttachmentMissing(_) => Code::AttachmentMissing,
+            VaultError::AttachmentTampered(_) => Code::AttachmentTampered,
+            VaultError::BackupInvalid(_) => Code::BackupInvalid,
+            VaultError::BackupWrongKey => Code::BackupWrongKey,
+        }
+    }
+}
+
+impl VaultError {
+    pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> VaultError {
+        VaultError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// SQLite errors carry SQL text and values at most, never bound parameters,
+/// so their message is safe to keep.
+impl From<rusqlite::Error> for VaultError {
+    fn from(e: rusqlite::Error) -> VaultError {
+        VaultError::Corrupt(e.to_string())
+    }
+}

@@ -1,0 +1,553 @@
+//! The encrypted vault: one SQLCipher database per practice profile on the
+//! therapist's machine, with its key in the OS keychain and wrapped by the
+//! user's passphrase, a hash-chained audit log, age-encrypted attachments and
+//! backups.
+//!
+//! A vault directory holds `vault.db` (+ WAL), `vault.key` (the wrapped key)
+//! and `attachments/`.
+
+pub mod attachment;
+pub mod audit;
+pub mod backup;
+mod error;
+mod fsx;
+pub mod keychain;
+pub mod keyfile;
+pub mod schema;
+mod secret;
+pub mod session;
+pub mod strength;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use age::secrecy::ExposeSecret;
+use rusqlite::{Connection, OptionalExtension, params};
+use zeroize::Zeroizing;
+
+pub use audit::{Action, Actor};
+pub use error::VaultError;
+pub use keychain::{KeyStore, NoKeychain, OsKeychain};
+pub use keyfile::{KdfParams, KeyFile};
+pub use secret::{Passphrase, VaultKey};
+
+const DB_FILE: &str = "vault.db";
+const KEY_FILE: &str = "vault.key";
+const ATTACHMENTS_DIR: &str = "attachments";
+
+/// The recovery key shown once at creation: an age identity that opens backups.
+/// It cannot be printed by accident; [`RecoveryKey::reveal`] is the one way out.
+pub struct RecoveryKey(Zeroizing<String>);
+
+impl RecoveryKey {
+    pub fn parse(text: &str) -> Result<RecoveryKey, VaultError> {
+        let text = text.trim();
+        age::x25519::Identity::from_str(text)
+            .map_err(|_| VaultError::BackupInvalid("that is not a Bloom recovery key".into()))?;
+        Ok(RecoveryKey(Zeroizing::new(text.to_owned())))
+    }
+
+    /// The key's text, for showing to the user exactly once.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    fn identity(&self) -> Result<age::x25519::Identity, VaultError> {
+        age::x25519::Identity::from_str(&self.0)
+            .map_err(|_| VaultError::BackupInvalid("that is not a Bloom recovery key".into()))
+    }
+}
+
+impl std::fmt::Debug for RecoveryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecoveryKey(<redacted>)")
+    }
+}
+
+/// How to open a vault.
+pub enum Unlock<'a> {
+    Passphrase(&'a Passphrase),
+    Keychain,
+}
+
+/// A stored record: the unit the audit log and attachments refer to. Records
+/// hold document bytes (Automerge documents, later) opaque to the vault.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Record {
+    pub id: String,
+    pub kind: String,
+    pub body: Vec<u8>,
+    pub updated_ms: i64,
+}
+
+impl std::fmt::Debug for Record {
+    // The body is clinical content: never in logs or panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// An open, unlocked vault. Dropping it closes the database and zeroes the key.
+pub struct Vault {
+    dir: PathBuf,
+    conn: Connection,
+    key: VaultKey,
+    vault_id: String,
+    actor: Actor,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("vault_id", &self.vault_id)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Whether a vault exists in `dir`.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(DB_FILE).exists() && dir.join(KEY_FILE).exists()
+}
+
+impl Vault {
+    /// Makes a new vault in `dir` for `owner`. Returns the vault and its
+    /// recovery key, which is not stored anywhere and must be shown once.
+    pub fn create(
+        dir: &Path,
+        owner: &str,
+        passphrase: &Passphrase,
+        keystore: &dyn KeyStore,
+        kdf: KdfParams,
+    ) -> Result<(Vault, RecoveryKey), VaultError> {
+        let strength = strength::assess(passphrase.expose());
+        if !strength.acceptable {
+            return Err(VaultError::WeakPassphrase(strength::rule()));
+        }
+        if dir.join(DB_FILE).exists() {
+            return Err(VaultError::Exists(dir.display().to_string()));
+        }
+        fsx::create_private_dir(dir)?;
+        fsx::create_private_dir(&dir.join(ATTACHMENTS_DIR))?;
+
+        let key = VaultKey::generate().map_err(|e| VaultError::Corrupt(e.to_string()))?;
+        let vault_id = uuid::Uuid::new_v4().to_string();
+        let device_id = uuid::Uuid::new_v4().to_string();
+        // The wrapped key first: a crash before the database exists leaves a
+        // stray key file that the next create overwrites; the reverse would
+        // leave a database nobody can open.
+        KeyFile::wrap(&vault_id, &key, passphrase, kdf)?.write(&dir.join(KEY_FILE))?;
+
+        let recovery = age::x25519::Identity::generate();
+        let attachment_identity = age::x25519::Identity::generate();
+        let mut conn = open_connection(&dir.join(DB_FILE), &key)?;
+        schema::migrate_to(&mut conn, schema::LATEST)?;
+        {
+            let tx = conn.transaction()?;
+            for (k, v) in [
+                ("vault_id", vault_id.as_str()),
+                ("device_id", device_id.as_str()),
+                ("owner", owner),
+                (
+                    "attachment_identity",
+                    attachment_identity.to_string().expose_secret(),
+                ),
+                ("recovery_recipient", &recovery.to_public().to_string()),
+            ] {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )?;
+            }
+            tx.commit()?;
+        }
+        if let Err(e) = keystore.store(&vault_id, &key) {
+            tracing::warn!(error = %e, "keychain unavailable; the vault opens with the passphrase only");
+        }
+        let recovery = RecoveryKey(Zeroizing::new(
+            recovery.to_string().expose_secret().to_owned(),
+        ));
+        let vault = Vault::finish_open(dir, conn, key)?;
+        Ok((vault, recovery))
+    }
+
+    /// Opens an existing vault with the passphrase or the keychain.
+    pub fn open(dir: &Path, how: Unlock<'_>, keystore: &dyn KeyStore) -> Result<Vault, VaultError> {
+        if !exists(dir) {
+            return Err(VaultError::NotFound(dir.display().to_string()));
+        }
+        let keyfile = KeyFile::read(&dir.join(KEY_FILE))?;
+        let key = match how {
+            Unlock::Passphrase(p) => {
+                let key = keyfile.unwrap(p)?;
+                // Re-seed the keychain (new OS account, restored machine).
+                if matches!(keystore.load(&keyfile.vault_id), Ok(None))
+                    && let Err(e) = keystore.store(&keyfile.vault_id, &key)
+                {
+                    tracing::warn!(error = %e, "cannot store the vault key in the keychain");
+                }
+                key
+            }
+            Unlock::Keychain => keystore.load(&keyfile.vault_id)?.ok_or_else(|| {
+                VaultError::Keychain("the keychain holds no key for this vault".into())
+            })?,
+        };
+        Vault::open_with_key(dir, key)
+    }
+
+    /// Opens with the raw key (keychain path, restore, crash harness).
+    pub fn open_with_key(dir: &Path, key: VaultKey) -> Result<Vault, VaultError> {
+        let mut conn = open_connection(&dir.join(DB_FILE), &key)?;
+        schema::migrate_to(&mut conn, schema::LATEST)?;
+        Vault::finish_open(dir, conn, key)
+    }
+
+    fn finish_open(dir: &Path, conn: Connection, key: VaultKey) -> Result<Vault, VaultError> {
+        fsx::create_private_dir(&dir.join(ATTACHMENTS_DIR))?;
+        let vault_id = setting(&conn, "vault_id")?;
+        let actor = Actor {
+            user: setting(&conn, "owner")?,
+            device: setting(&conn, "device_id")?,
+        };
+        let vault = Vault {
+            dir: dir.to_owned(),
+            conn,
+            key,
+            vault_id,
+            actor,
+        };
+        vault.sweep_orphan_attachments()?;
+        Ok(vault)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.vault_id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Re-wraps the key under a new passphrase. The data is not re-encrypted.
+    pub fn change_passphrase(
+        &self,
+        old: &Passphrase,
+        new: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<(), VaultError> {
+        let path = self.dir.join(KEY_FILE);
+        let current = KeyFile::read(&path)?;
+        current.unwrap(old)?;
+        let strength = strength::assess(new.expose());
+        if !strength.acceptable {
+            return Err(VaultError::WeakPassphrase(strength::rule()));
+        }
+        KeyFile::wrap(&self.vault_id, &self.key, new, kdf)?.write(&path)
+    }
+
+    /// Writes (creates or replaces) a record and audits it, in one transaction.
+    pub fn put_record(&mut self, id: &str, kind: &str, body: &[u8]) -> Result<(), VaultError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
+            params![id, kind, body, now],
+        )?;
+        audit::append(&tx, &self.actor, Action::Write, id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Reads a record; the read itself is audited.
+    pub fn get_record(&mut self, id: &str) -> Result<Record, VaultError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        let record = tx
+            .query_row(
+                "SELECT id, kind, body, updated_ms FROM records WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Record {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        body: r.get(2)?,
+                        updated_ms: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| VaultError::RecordNotFound(id.to_owned()))?;
+        audit::append(&tx, &self.actor, Action::Read, id, now)?;
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Whether a record exists (not an access to its contents; not audited).
+    pub fn has_record(&self, id: &str) -> Result<bool, VaultError> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM records WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Deletes a record with its attachments.
+    pub fn delete_record(&mut self, id: &str) -> Result<(), VaultError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        let names: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT name FROM attachments WHERE record_id = ?1")?;
+            stmt.query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let deleted = tx.execute("DELETE FROM records WHERE id = ?1", [id])?;
+        if deleted == 0 {
+            return Err(VaultError::RecordNotFound(id.to_owned()));
+        }
+        audit::append(&tx, &self.actor, Action::Delete, id, now)?;
+        tx.commit()?;
+        // Files go after the commit; a crash in between leaves orphans that
+        // the next open sweeps.
+        for name in names {
+            self.remove_attachment_file_if_unused(&name)?;
+        }
+        Ok(())
+    }
+
+    /// Number of records (for status and tests).
+    pub fn record_count(&self) -> Result<u64, VaultError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Checks the audit chain; returns the number of entries.
+    pub fn verify_audit(&self) -> Result<u64, VaultError> {
+        audit::verify(&self.conn)
+    }
+
+    pub fn recent_audit(&self, limit: u32) -> Result<Vec<audit::Entry>, VaultError> {
+        audit::recent(&self.conn, limit)
+    }
+
+    /// SQLite's own consistency check.
+    pub fn integrity_check(&self) -> Result<(), VaultError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(VaultError::Corrupt(result))
+        }
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, VaultError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), VaultError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = ?2",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn key(&self) -> &VaultKey {
+        &self.key
+    }
+}
+
+fn setting(conn: &Connection, key: &str) -> Result<String, VaultError> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| VaultError::Corrupt(format!("setting {key} is missing")))
+}
+
+/// Opens SQLCipher with the raw key and the vault's pragmas.
+fn open_connection(path: &Path, key: &VaultKey) -> Result<Connection, VaultError> {
+    let conn = Connection::open(path).map_err(|e| VaultError::io(path, e))?;
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    conn.pragma_update(None, "key", key.sqlcipher_pragma().as_str())?;
+    // The first read tells whether the key is right.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(VaultError::Corrupt(
+                "the key does not open this database, or it is not a Bloom vault".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // WAL for concurrent readers; FULL so an acknowledged commit survives power loss.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted clinical content is overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn quick_kdf() -> KdfParams {
+        KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    fn pass() -> Passphrase {
+        Passphrase::new("violet tram coffee lantern")
+    }
+
+    #[test]
+    fn a_vault_made_by_schema_version_1_is_upgraded_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = VaultKey::generate().unwrap();
+        // Lay out a vault exactly as the first schema version made it.
+        {
+            let mut conn = open_connection(&dir.path().join(DB_FILE), &key).unwrap();
+            schema::migrate_to(&mut conn, 1).unwrap();
+            assert_eq!(schema::version(&conn).unwrap(), 1);
+            let identity = age::x25519::Identity::generate();
+            for (k, v) in [
+                ("vault_id", "v1-vault".to_owned()),
+                ("device_id", "d".to_owned()),
+                ("owner", "Dr Old".to_owned()),
+                (
+                    "attachment_identity",
+                    identity.to_string().expose_secret().to_owned(),
+                ),
+                ("recovery_recipient", identity.to_public().to_string()),
+            ] {
+                conn.execute("INSERT INTO settings VALUES (?1, ?2)", params![k, v])
+                    .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO records VALUES ('chart-1', 'chart', x'0102', 1)",
+                [],
+            )
+            .unwrap();
+        }
+        KeyFile::wrap("v1-vault", &key, &pass(), quick_kdf())
+            .unwrap()
+            .write(&dir.path().join(KEY_FILE))
+            .unwrap();
+
+        let mut vault = Vault::open(dir.path(), Unlock::Passphrase(&pass()), &NoKeychain).unwrap();
+        assert_eq!(schema::version(vault.connection()).unwrap(), schema::LATEST);
+        assert_eq!(vault.get_record("chart-1").unwrap().body, vec![1, 2]);
+        // What version 2 added works on the upgraded vault.
+        vault
+            .add_attachment("chart-1", "text/plain", b"hello")
+            .unwrap();
+        assert_eq!(vault.attachments("chart-1").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_vault_from_a_newer_bloom_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, _) =
+            Vault::create(dir.path(), "Dr A", &pass(), &NoKeychain, quick_kdf()).unwrap();
+        vault
+            .connection()
+            .pragma_update(None, "user_version", schema::LATEST + 1)
+            .unwrap();
+        drop(vault);
+        let err = Vault::open(dir.path(), Unlock::Passphrase(&pass()), &NoKeychain).unwrap_err();
+        assert!(matches!(err, VaultError::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn editing_the_audit_log_behind_the_apps_back_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, _) =
+            Vault::create(dir.path(), "Dr A", &pass(), &NoKeychain, quick_kdf()).unwrap();
+        for i in 0..5 {
+            vault
+                .put_record(&format!("chart-{i}"), "chart", b"x")
+                .unwrap();
+        }
+        vault.get_record("chart-2").unwrap();
+        assert_eq!(vault.verify_audit().unwrap(), 6);
+
+        // The app itself cannot change the log.
+        let err = vault
+            .connection()
+            .execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 3", []);
+        assert!(err.is_err());
+
+        // Someone with the key, a second connection and no scruples can…
+        let other = open_connection(&dir.path().join(DB_FILE), vault.key()).unwrap();
+        other
+            .execute_batch(
+                "DROP TRIGGER audit_log_no_update;
+                 UPDATE audit_log SET record_id = 'chart-4' WHERE seq = 3;",
+            )
+            .unwrap();
+        // …and the verifier names the first broken link.
+        match vault.verify_audit() {
+            Err(VaultError::AuditBroken { seq, .. }) => assert_eq!(seq, 3),
+            other => panic!("tampering not caught: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_deleted_audit_entry_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, _) =
+            Vault::create(dir.path(), "Dr A", &pass(), &NoKeychain, quick_kdf()).unwrap();
+        for i in 0..4 {
+            vault
+                .put_record(&format!("chart-{i}"), "chart", b"x")
+                .unwrap();
+        }
+        let other = open_connection(&dir.path().join(DB_FILE), vault.key()).unwrap();
+        other
+            .execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
+            .unwrap();
+        match vault.verify_audit() {
+            Err(VaultError::AuditBroken { seq, .. }) => assert_eq!(seq, 2),
+            other => panic!("deletion not caught: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The vault's schema, versioned in code. Each migration runs in its own
+//! transaction together with the version bump, so a crash mid-upgrade leaves
+//! the previous version intact.
+
+use rusqlite::Connection;
+
+use super::error::VaultError;
+
+/// Migrations in order; index + 1 is the version each one produces.
+const MIGRATIONS: &[&str] = &[
+    // 1: settings, records and the hash-chained audit log.
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE records (
+        id         TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        body       BLOB NOT NULL,
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY,
+        at_ms     INTEGER NOT NULL,
+        actor     TEXT NOT NULL,
+        device    TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash      BLOB NOT NULL
+    ) STRICT;
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+    // 2: attachments, removed with their record.
+    r#"
+    CREATE TABLE attachments (
+        record_id  TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        name       TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        added_ms   INTEGER NOT NULL,
+        PRIMARY KEY (record_id, name)
+    ) STRICT;
+    CREATE INDEX attachments_by_name ON attachments(name);
+    "#,
+];
+
+/// The version a fully migrated vault has.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+pub fn version(conn: &Connection) -> Result<u32, VaultError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the schema up to `target` (at most [`LATEST`]).
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), VaultError> {
+    let current = version(conn)?;
+    if current > LATEST {
+        return Err(VaultError::Corrupt(format!(
+            "the vault was made by a newer Bloom (schema {current}, this build knows {LATEST})"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let v = index as u32 + 1;
+        if v <= current || v > target {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", v)?;
+        tx.commit()?;
+        tracing::info!(version = v, "vault schema migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! The desktop's hold on its vault: no vault yet, locked, or unlocked; with
+//! explicit lock and idle auto-lock. Locking drops the connection and zeroes
+//! the key (the `Vault` and its `VaultKey` zero themselves on drop).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::VaultError;
+use super::keychain::KeyStore;
+use super::keyfile::KdfParams;
+use super::{Passphrase, RecoveryKey, Unlock, Vault};
+
+/// Idle minutes before auto-lock when the user has not chosen.
+pub const DEFAULT_IDLE_MINUTES: u32 = 15;
+const IDLE_SETTING: &str = "idle_lock_minutes";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultState {
+    /// First run: onboarding creates the vault.
+    NoVault,
+    Locked,
+    Unlocked,
+}
+
+pub struct Session {
+    dir: PathBuf,
+    keystore: Arc<dyn KeyStore>,
+    kdf: KdfParams,
+    vault: Option<Vault>,
+    idle: Duration,
+    last_used: Instant,
+}
+
+impl Session {
+    pub fn new(dir: &Path, keystore: Arc<dyn KeyStore>) -> Session {
+        Session {
+            dir: dir.to_owned(),
+            keystore,
+            kdf: KdfParams::default(),
+            vault: None,
+            idle: Duration::from_secs(u64::from(DEFAULT_IDLE_MINUTES) * 60),
+            last_used: Instant::now(),
+        }
+    }
+
+    /// Uses other Argon2id costs (tests and benchmarks).
+    pub fn with_kdf(mut self, kdf: KdfParams) -> Session {
+        self.kdf = kdf;
+        self
+    }
+
+    pub fn state(&self) -> VaultState {
+        if self.vault.is_some() {
+            VaultState::Unlocked
+        } else if super::exists(&self.dir) {
+            VaultState::Locked
+        } else {
+            VaultState::NoVault
+        }
+    }
+
+    pub fn create(
+        &mut self,
+        owner: &str,
+        passphrase: &Passphrase,
+    ) -> Result<RecoveryKey, VaultError> {
+        let (vault, recovery) = Vault::create(
+            &self.dir,
+            owner,
+            passphrase,
+            self.keystore.as_ref(),
+            self.kdf,
+        )?;
+        self.adopt(vault);
+        Ok(recovery)
+    }
+
+    pub fn unlock(&mut self, passphrase: &Passphrase) -> Result<(), VaultError> {
+        let vault = Vault::open(
+            &self.dir,
+            Unlock::Passphrase(passphrase),
+            self.keystore.as_ref(),
+        )?;
+        self.adopt(vault);
+        Ok(())
+    }
+
+    pub fn unlock_with_keychain(&mut self) -> Result<(), VaultError> {
+        let vault = Vault::open(&self.dir, Unlock::Keychain, self.keystore.as_ref())?;
+        self.adopt(vault);
+        Ok(())
+    }
+
+    fn adopt(&mut self, vault: Vault) {
+        let minutes = vault
+            .setting(IDLE_SETTING)
+            .ok()
+            .flatten()
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(DEFAULT_IDLE_MINUTES);
+        self.idle = Duration::from_secs(u64::from(minutes) * 60);
+        self.vault = Some(vault);
+        self.last_used = Instant::now();
+    }
+
+    /// Locks now. Locking a locked vault is fine.
+    pub fn lock(&mut self) {
+        if self.vault.take().is_some() {
+            tracing::info!("vault locked");
+        }
+    }
+
+    /// Locks if idle longer than the setting; returns whether it locked.
+    pub fn lock_if_idle(&mut self) -> bool {
+        self.lock_if_idle_at(Instant::now())
+    }
+
+    pub fn lock_if_idle_at(&mut self, now: Instant) -> bool {
+        if self.vault.is_some() && now.duration_since(self.last_used) >= self.idle {
+            self.lock();
+            return true;
+        }
+        false
+    }
+
+    /// Runs `f` on the unlocked vault and counts as activity.
+    pub fn with_vault<T>(
+        &mut self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        if self.lock_if_idle() {
+            return Err(VaultError::Locked);
+        }
+        let vault = self.vault.as_mut().ok_or(VaultError::Locked)?;
+        self.last_used = Instant::now();
+        f(vault)
+    }
+
+    pub fn idle_minutes(&self) -> u32 {
+        u32::try_from(self.idle.as_secs() / 60).unwrap_or(u32::MAX)
+    }
+
+    /// Sets the idle auto-lock (1 to 240 minutes) and keeps it in the vault.
+    pub fn set_idle_minutes(&mut self, minutes: u32) -> Result<(), VaultError> {
+        if !(1..=240).contains(&minutes) {
+            return Err(VaultError::Io {
+                path: IDLE_SETTING.into(),
+                message: "idle lock must be between 1 and 240 minutes".into(),
+            });
+        }
+        self.with_vault(|v| v.set_setting(IDLE_SETTING, &minutes.to_string()))?;
+        self.idle = Duration::from_secs(u64::from(minutes) * 60);
+        Ok(())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn keystore(&self) -> &dyn KeyStore {
+        self.keystore.as_ref()
+    }
+}
