@@ -5,7 +5,8 @@
 set -euo pipefail
 if [ $# -eq 0 ]; then echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; fi
 KEYRING_HOME="$(mktemp -d -t bloom-keyring-XXXXXX)"
-trap 'rm -rf "$KEYRING_HOME"' EXIT
+# The webview may start a document portal that mounts runtime/doc (FUSE).
+trap 'fusermount -u "$KEYRING_HOME/runtime/doc" 2>/dev/null; rm -rf "$KEYRING_HOME" 2>/dev/null || true' EXIT
 mkdir -p "$KEYRING_HOME/data" "$KEYRING_HOME/cache" "$KEYRING_HOME/runtime"
 chmod 700 "$KEYRING_HOME/runtime"
 export XDG_DATA_HOME="$KEYRING_HOME/data" XDG_CACHE_HOME="$KEYRING_HOME/cache" XDG_RUNTIME_DIR="$KEYRING_HOME/runtime"

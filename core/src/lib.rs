@@ -9,5 +9,6 @@ pub mod hex;
 pub mod sync;
 #[cfg(feature = "vault")]
 pub mod vault;
+pub mod vault_status;
 
 pub use error::{Code, HasCode};

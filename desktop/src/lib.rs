@@ -4,6 +4,9 @@
 
 mod commands;
 mod relay;
+mod vault;
+
+use tauri::Manager;
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
@@ -13,9 +16,22 @@ pub fn run() {
         .manage(link.handle.clone())
         .setup(move |app| {
             relay::spawn(link, app.handle().clone());
+            app.manage(vault::VaultHolder::new(app.handle())?);
+            vault::VaultHolder::spawn_idle_lock(app.handle().clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::relay_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::relay::relay_status,
+            commands::vault::vault_status,
+            commands::vault::passphrase_strength,
+            commands::vault::create_vault,
+            commands::vault::unlock_vault,
+            commands::vault::unlock_with_keychain,
+            commands::vault::lock_vault,
+            commands::vault::set_idle_lock,
+            commands::vault::backup_vault,
+            commands::vault::restore_vault,
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!(error = %e, "the desktop app failed");

@@ -25,6 +25,29 @@ pub fn binary() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The passphrase every desktop test vault uses.
+pub const PASSPHRASE: &str = "violet tram coffee lantern";
+
+/// Makes a vault for the app to open, as onboarding would have, so tests
+/// about other screens start at the unlock screen.
+pub fn make_vault(dir: &Path) -> Result<(), String> {
+    use bloom_core::vault::{KdfParams, NoKeychain, Passphrase, Vault};
+    let kdf = KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+    Vault::create(
+        dir,
+        "Dr Test",
+        &Passphrase::new(PASSPHRASE),
+        &NoKeychain,
+        kdf,
+    )
+    .map(|_| ())
+    .map_err(|e| format!("cannot make the test vault: {e}"))
+}
+
 /// A running desktop app. Dropping it closes the window and stops every
 /// process it started.
 pub struct DesktopApp {
@@ -98,17 +121,67 @@ impl DesktopApp {
         })
         .await;
         if found.is_err() {
-            let _ = self.screenshot("timeout").await;
-            if let Ok(html) = self.client.source().await {
-                let _ = std::fs::write(self.screenshots.join("timeout.html"), html);
-            }
+            self.dump("timeout").await;
         }
         found
+    }
+
+    /// Saves a screenshot and the page source, to see why a wait failed.
+    async fn dump(&self, name: &str) {
+        let _ = self.screenshot(name).await;
+        if let Ok(html) = self.client.source().await {
+            let _ = std::fs::write(self.screenshots.join(format!("{name}.html")), html);
+        }
+    }
+
+    /// Waits until an element matching `css` exists; returns its text.
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<String, String> {
+        let found = wait_until(css, timeout, || async {
+            let el = self.client.find(Locator::Css(css)).await.ok()?;
+            el.text().await.ok()
+        })
+        .await;
+        if found.is_err() {
+            self.dump("timeout").await;
+        }
+        found
+    }
+
+    /// Types `text` into the input `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) -> Result<(), String> {
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?;
+        el.clear().await.map_err(|e| format!("clear {css}: {e}"))?;
+        el.send_keys(text)
+            .await
+            .map_err(|e| format!("type into {css}: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?
+            .click()
+            .await
+            .map_err(|e| format!("click {css}: {e}"))
     }
 
     /// Saves a PNG of the window into the test directory.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
         webdriver::screenshot(&self.client, &self.screenshots, name).await
+    }
+
+    /// Unlocks the vault made by [`make_vault`] and waits for the main screen.
+    pub async fn unlock(&self) -> Result<(), String> {
+        let wait = Duration::from_secs(45);
+        self.wait_for("#unlock-passphrase", wait).await?;
+        self.fill("#unlock-passphrase", PASSPHRASE).await?;
+        self.click("#unlock-submit").await?;
+        self.wait_for("#lock-vault", wait).await.map(|_| ())
     }
 
     /// Closes the session (and so the app), then stops the driver.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bloom_e2e::TestDir;
-use bloom_e2e::desktop::DesktopApp;
+use bloom_e2e::desktop::{DesktopApp, make_vault};
 use bloom_e2e::relay::{self, PRACTICE};
 use fantoccini::Locator;
 
@@ -18,13 +18,17 @@ async fn the_window_follows_the_relay_up_down_and_up_again() {
     let relay = relay::start(&relay_data).await;
     let (http, quic) = (relay.http_addr, relay.quic_addr);
 
+    let vault = dir.sub("vault");
+    make_vault(&vault).unwrap();
     let env = [
         ("BLOOM_RELAY_ADDR", quic.to_string()),
         ("BLOOM_RELAY_FINGERPRINT", relay.fingerprint.to_string()),
+        ("BLOOM_VAULT_DIR", vault.display().to_string()),
     ];
     let app = DesktopApp::launch(dir.path(), &env)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    app.unlock().await.unwrap_or_else(|e| panic!("{e}"));
 
     let text = app
         .wait_for_attr("#relay-status", "data-state", "connected", WAIT)
@@ -73,13 +77,17 @@ async fn a_relay_with_another_certificate_is_never_shown_as_connected() {
     let impostor = relay::start(&dir.sub("impostor")).await;
 
     // The app pins the real relay but is pointed at the impostor's address.
+    let vault = dir.sub("vault");
+    make_vault(&vault).unwrap();
     let env = [
         ("BLOOM_RELAY_ADDR", impostor.quic_addr.to_string()),
         ("BLOOM_RELAY_FINGERPRINT", relay.fingerprint.to_string()),
+        ("BLOOM_VAULT_DIR", vault.display().to_string()),
     ];
     let app = DesktopApp::launch(dir.path(), &env)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    app.unlock().await.unwrap_or_else(|e| panic!("{e}"));
     let text = app
         .wait_for_attr("#relay-status", "data-state", "offline", WAIT)
         .await

@@ -6,5 +6,6 @@ pub mod page;
 pub mod relay_home;
 pub mod shell;
 pub mod status_bar;
+pub mod vault;
 
 pub use i18n::{I18n, I18nProvider, Locale, use_i18n};

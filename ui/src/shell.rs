@@ -51,6 +51,7 @@ impl Section {
 pub fn AppShell(
     active: Section,
     on_navigate: EventHandler<Section>,
+    on_lock: EventHandler<()>,
     relay: RelayStatus,
     children: Element,
 ) -> Element {
@@ -71,6 +72,9 @@ pub fn AppShell(
                             }
                         }
                     }
+                }
+                button { id: "lock-vault", class: "nav-lock", onclick: move |_| on_lock.call(()),
+                    {i18n.t("nav-lock")}
                 }
             }
             main { class: "app-main", id: "page-{active.slug()}", {children} }
@@ -107,6 +111,7 @@ mod tests {
                 AppShell {
                     active: Section::Clients,
                     on_navigate: |_| {},
+                    on_lock: |_| {},
                     relay: RelayStatus::NotConfigured,
                     SectionPage { section: Section::Clients }
                 }
@@ -121,5 +126,6 @@ mod tests {
         assert!(html.contains("No clients yet."), "{html}");
         assert!(html.contains(r#"aria-current="page""#), "{html}");
         assert!(html.contains("relay-status"), "{html}");
+        assert!(html.contains("lock-vault"), "{html}");
     }
 }

@@ -35,12 +35,7 @@ pub enum RestoreWith {
     Passphrase(Passphrase),
 }
 
-/// Progress of a backup or restore, in bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Progress {
-    pub done: u64,
-    pub total: u64,
-}
+pub use crate::vault_status::Progress;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 use super::error::VaultError;
 use super::keychain::KeyStore;
 use super::keyfile::KdfParams;
@@ -17,14 +15,7 @@ use super::{Passphrase, RecoveryKey, Unlock, Vault};
 pub const DEFAULT_IDLE_MINUTES: u32 = 15;
 const IDLE_SETTING: &str = "idle_lock_minutes";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VaultState {
-    /// First run: onboarding creates the vault.
-    NoVault,
-    Locked,
-    Unlocked,
-}
+pub use crate::vault_status::VaultState;
 
 pub struct Session {
     dir: PathBuf,
@@ -63,6 +54,19 @@ impl Session {
         }
     }
 
+    /// The state with what the screens need alongside it.
+    pub fn status(&self) -> crate::vault_status::VaultStatus {
+        let keychain = super::KeyFile::read(&self.dir.join(super::KEY_FILE))
+            .ok()
+            .and_then(|f| self.keystore.load(&f.vault_id).ok().flatten())
+            .is_some();
+        crate::vault_status::VaultStatus {
+            state: self.state(),
+            idle_minutes: self.idle_minutes(),
+            keychain,
+        }
+    }
+
     pub fn create(
         &mut self,
         owner: &str,
@@ -91,6 +95,26 @@ impl Session {
 
     pub fn unlock_with_keychain(&mut self) -> Result<(), VaultError> {
         let vault = Vault::open(&self.dir, Unlock::Keychain, self.keystore.as_ref())?;
+        self.adopt(vault);
+        Ok(())
+    }
+
+    /// Restores a backup as this session's vault (first run on a new machine).
+    pub fn restore(
+        &mut self,
+        archive: &Path,
+        with: super::backup::RestoreWith,
+        new_passphrase: &Passphrase,
+        progress: &mut dyn FnMut(super::backup::Progress),
+    ) -> Result<(), VaultError> {
+        let vault = super::backup::restore(
+            archive,
+            with,
+            &self.dir,
+            new_passphrase,
+            self.keystore.as_ref(),
+            progress,
+        )?;
         self.adopt(vault);
         Ok(())
     }

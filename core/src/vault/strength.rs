@@ -1,22 +1,11 @@
 //! The passphrase rule, stated once, and the strength meter behind it.
 
-use serde::{Deserialize, Serialize};
+pub use crate::vault_status::Strength;
 
 /// The shortest passphrase accepted.
 pub const MIN_CHARS: usize = 12;
 /// The lowest zxcvbn score accepted (0 = guessable in seconds … 4 = very strong).
 pub const MIN_SCORE: u8 = 3;
-
-/// What the onboarding screen shows while the user types.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Strength {
-    /// 0 (weak) to 4 (very strong).
-    pub score: u8,
-    /// Whether the passphrase meets the rule.
-    pub acceptable: bool,
-    /// Why not, or how to improve it; empty when acceptable.
-    pub hints: Vec<String>,
-}
 
 /// Scores a passphrase against the rule: at least [`MIN_CHARS`] characters and
 /// a zxcvbn score of at least [`MIN_SCORE`].

@@ -46,3 +46,52 @@ relay-home-version = Relay version
 relay-home-sync-address = Sync address (QUIC)
 relay-home-fingerprint = Certificate fingerprint
 relay-home-fingerprint-help = Compare this fingerprint with the one in your device's enrollment invite.
+
+## Vault: passphrase strength
+strength-empty = Type a passphrase
+strength-weak = Weak
+strength-fair = Not strong enough yet
+strength-good = Strong enough
+strength-rule = At least 12 characters and hard to guess: a few unrelated words work well.
+
+## Vault: onboarding
+onboarding-title = Welcome to Bloom
+onboarding-intro = Your records stay on this computer, encrypted. Choose a passphrase only you know; Bloom cannot recover it for you.
+onboarding-name = Your name
+onboarding-passphrase = Passphrase
+onboarding-confirm = Passphrase again
+onboarding-mismatch = The two passphrases differ.
+onboarding-create = Create my vault
+onboarding-creating = Creating…
+onboarding-restore-instead = Restore from a backup instead
+recovery-title = Your recovery key
+recovery-intro = This key opens your backups if you ever lose your passphrase or this computer. It is shown only now.
+recovery-warning = Write it down or print it, and keep it somewhere safe and offline.
+recovery-confirm-label = To confirm you kept it, type its last { $count } characters
+recovery-done = I have kept it — continue
+restore-title = Restore from a backup
+restore-intro = Bring back a vault from a Bloom backup file, with its recovery key or the backup's passphrase.
+restore-archive = Backup file
+restore-secret = Recovery key or backup passphrase
+restore-new-passphrase = New passphrase for this computer
+restore-start = Restore
+restore-cancel = Back
+
+## Vault: unlock and lock
+unlock-title = Bloom is locked
+unlock-intro = Enter your passphrase to open your records.
+unlock-passphrase = Passphrase
+unlock-submit = Unlock
+unlock-keychain = Unlock with this computer's keychain
+nav-lock = Lock
+
+## Vault: settings
+settings-lock = Automatic lock
+settings-idle-minutes = Lock after this many minutes without activity
+settings-save = Save
+settings-saved = Saved.
+settings-backup = Backup
+settings-backup-help = A backup is one encrypted file that only your recovery key opens. Keep copies off this computer.
+settings-backup-path = Save the backup to
+settings-backup-start = Back up now
+settings-backup-done = Backup written ({ $size }).

@@ -1,5 +1,3 @@
-//! Tauri commands: the frontend's only way into bloom-core.
-
 use bloom_core::sync::link::RelayLink;
 use bloom_core::sync::status::RelayStatus;
 

@@ -1,0 +1,280 @@
+//! Screens: each wires a bloom-ui component to the commands behind it.
+
+use bloom_core::sync::status::RelayStatus;
+use bloom_core::vault_status::{Progress, Strength, VaultStatus};
+use bloom_ui::shell::{AppShell, Section, SectionPage};
+use bloom_ui::use_i18n;
+use bloom_ui::vault::onboarding::{
+    CreateRequest, CreateVaultForm, RecoveryKeyStep, RestoreForm, RestoreRequest,
+};
+use bloom_ui::vault::settings::VaultSettings;
+use bloom_ui::vault::unlock::UnlockForm;
+use dioxus::prelude::*;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::tauri::{self, NoArgs};
+
+#[derive(Serialize)]
+struct PassphraseArgs {
+    passphrase: String,
+}
+
+#[derive(Serialize)]
+struct CreateArgs {
+    owner: String,
+    passphrase: String,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    recovery_key: String,
+}
+
+#[component]
+pub fn OnboardingScreen(
+    recovery: Signal<Option<String>>,
+    vault: Signal<Option<VaultStatus>>,
+) -> Element {
+    let mut strength = use_signal(|| None::<Strength>);
+    let mut error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let mut restoring = use_signal(|| false);
+    if restoring() {
+        return rsx! { RestoreScreen { on_cancel: move |_| restoring.set(false), vault } };
+    }
+    rsx! {
+        div { class: "centered",
+            CreateVaultForm {
+                strength: strength(),
+                error: error(),
+                busy: busy(),
+                on_passphrase: move |p: String| async move {
+                    let s = tauri::call::<Strength>("passphrase_strength", PassphraseArgs { passphrase: p }).await;
+                    strength.set(s.ok());
+                },
+                on_create: move |req: CreateRequest| async move {
+                    busy.set(true);
+                    error.set(None);
+                    let args = CreateArgs { owner: req.owner, passphrase: req.passphrase };
+                    match tauri::call::<Created>("create_vault", args).await {
+                        Ok(created) => recovery.set(Some(created.recovery_key)),
+                        Err(e) => error.set(Some(e.message)),
+                    }
+                    busy.set(false);
+                },
+                on_restore: move |_| restoring.set(true),
+            }
+        }
+    }
+}
+
+#[component]
+pub fn RecoveryScreen(
+    recovery_key: String,
+    recovery: Signal<Option<String>>,
+    vault: Signal<Option<VaultStatus>>,
+) -> Element {
+    rsx! {
+        div { class: "centered",
+            RecoveryKeyStep {
+                recovery_key,
+                on_confirmed: move |_| async move {
+                    // Ask first: clearing `recovery` unmounts this screen and
+                    // with it this task.
+                    if let Ok(s) = tauri::call::<VaultStatus>("vault_status", NoArgs {}).await {
+                        vault.set(Some(s));
+                    }
+                    recovery.set(None);
+                },
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RestoreArgs {
+    archive: String,
+    key: RestoreKeyArg,
+    new_passphrase: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case", tag = "with")]
+enum RestoreKeyArg {
+    RecoveryKey { recovery_key: String },
+    Passphrase { passphrase: String },
+}
+
+#[derive(Deserialize)]
+struct ProgressEvent {
+    operation: String,
+    done: u64,
+    total: u64,
+}
+
+/// Follows `vault-progress` events of one operation into a percentage.
+fn use_progress(operation: &'static str) -> Signal<Option<u8>> {
+    let mut percent = use_signal(|| None::<u8>);
+    use_future(move || async move {
+        let mut events = tauri::events::<ProgressEvent>("vault-progress").await;
+        while let Some(e) = events.next().await {
+            if e.operation == operation {
+                percent.set(Some(
+                    Progress {
+                        done: e.done,
+                        total: e.total,
+                    }
+                    .percent(),
+                ));
+            }
+        }
+    });
+    percent
+}
+
+#[component]
+fn RestoreScreen(on_cancel: EventHandler<()>, vault: Signal<Option<VaultStatus>>) -> Element {
+    let mut error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let percent = use_progress("restore");
+    rsx! {
+        div { class: "centered",
+            RestoreForm {
+                error: error(),
+                busy: busy(),
+                percent: if busy() { percent() } else { None },
+                on_cancel,
+                on_restore: move |req: RestoreRequest| async move {
+                    busy.set(true);
+                    error.set(None);
+                    let secret = req.secret.trim().to_owned();
+                    let key = if secret.starts_with("AGE-SECRET-KEY-") {
+                        RestoreKeyArg::RecoveryKey { recovery_key: secret }
+                    } else {
+                        RestoreKeyArg::Passphrase { passphrase: req.secret }
+                    };
+                    let args = RestoreArgs { archive: req.archive, key, new_passphrase: req.new_passphrase };
+                    match tauri::call::<()>("restore_vault", args).await {
+                        Ok(()) => {
+                            if let Ok(s) = tauri::call::<VaultStatus>("vault_status", NoArgs {}).await {
+                                vault.set(Some(s));
+                            }
+                        }
+                        Err(e) => error.set(Some(e.message)),
+                    }
+                    busy.set(false);
+                },
+            }
+        }
+    }
+}
+
+#[component]
+pub fn UnlockScreen(keychain: bool) -> Element {
+    let mut error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    rsx! {
+        div { class: "centered",
+            UnlockForm {
+                error: error(),
+                busy: busy(),
+                keychain,
+                on_unlock: move |passphrase: String| async move {
+                    busy.set(true);
+                    error.set(None);
+                    if let Err(e) = tauri::call::<()>("unlock_vault", PassphraseArgs { passphrase }).await {
+                        error.set(Some(e.message));
+                    }
+                    busy.set(false);
+                },
+                on_keychain: move |_| async move {
+                    if let Err(e) = tauri::call::<()>("unlock_with_keychain", NoArgs {}).await {
+                        error.set(Some(e.message));
+                    }
+                },
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct IdleArgs {
+    minutes: u32,
+}
+
+#[derive(Serialize)]
+struct BackupArgs {
+    path: String,
+    target: BackupTargetArg,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case", tag = "to")]
+enum BackupTargetArg {
+    RecoveryKey,
+}
+
+#[derive(Deserialize)]
+struct BackupSummary {
+    bytes: u64,
+}
+
+#[component]
+pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
+    let i18n = use_i18n();
+    let mut section = use_signal(|| Section::Today);
+    let mut message = use_signal(|| None::<String>);
+    let mut backing_up = use_signal(|| false);
+    let percent = use_progress("backup");
+    let page = if section() == Section::Settings {
+        rsx! {
+            SectionPage { section: Section::Settings }
+            VaultSettings {
+                idle_minutes,
+                message: message(),
+                backup_percent: if backing_up() { percent() } else { None },
+                on_idle: move |minutes: u32| async move {
+                    let saved = tauri::call::<()>("set_idle_lock", IdleArgs { minutes }).await;
+                    message.set(Some(match saved {
+                        Ok(()) => i18n.t("settings-saved"),
+                        Err(e) => e.message,
+                    }));
+                },
+                on_backup: move |path: String| async move {
+                    backing_up.set(true);
+                    message.set(None);
+                    let args = BackupArgs { path, target: BackupTargetArg::RecoveryKey };
+                    let done = tauri::call::<BackupSummary>("backup_vault", args).await;
+                    message.set(Some(match done {
+                        Ok(s) => i18n.t_args("settings-backup-done", &[("size", &format_size(s.bytes))]),
+                        Err(e) => e.message,
+                    }));
+                    backing_up.set(false);
+                },
+            }
+        }
+    } else {
+        rsx! { SectionPage { section: section() } }
+    };
+    rsx! {
+        AppShell {
+            active: section(),
+            on_navigate: move |s| section.set(s),
+            on_lock: move |_| async move {
+                let _ = tauri::call::<()>("lock_vault", NoArgs {}).await;
+            },
+            relay,
+            {page}
+        }
+    }
+}
+
+fn format_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} KiB", (bytes as f64 / 1024.0).ceil())
+    }
+}

@@ -1,0 +1,131 @@
+//! Commands of the vault screens: onboarding, unlock, lock, settings.
+
+use std::path::PathBuf;
+
+use bloom_core::vault::Passphrase;
+use bloom_core::vault::backup::{self, BackupTo, RestoreWith};
+use bloom_core::vault::{RecoveryKey, strength};
+use bloom_core::vault_status::{Strength, VaultStatus};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+
+use super::CommandError;
+use crate::vault::{VaultHolder, emit_progress};
+
+#[tauri::command]
+pub fn vault_status(vault: State<'_, VaultHolder>) -> VaultStatus {
+    vault.status()
+}
+
+/// Scores a passphrase as the user types (nothing is stored).
+#[tauri::command]
+pub fn passphrase_strength(passphrase: String) -> Strength {
+    // Wrapped so the typed text is zeroed when this returns.
+    let passphrase = Passphrase::new(passphrase);
+    strength::assess(passphrase.expose())
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    /// Shown once on the onboarding screen, never stored by the app.
+    pub recovery_key: String,
+}
+
+#[tauri::command(async)]
+pub fn create_vault(
+    owner: String,
+    passphrase: String,
+    vault: State<'_, VaultHolder>,
+) -> Result<Created, CommandError> {
+    // No status event here: onboarding shows the recovery key first and asks
+    // for the new status itself once the user has confirmed it.
+    let recovery = vault.session(|s| s.create(owner.trim(), &Passphrase::new(passphrase)))?;
+    Ok(Created {
+        recovery_key: recovery.reveal().to_owned(),
+    })
+}
+
+#[tauri::command(async)]
+pub fn unlock_vault(passphrase: String, vault: State<'_, VaultHolder>) -> Result<(), CommandError> {
+    vault.session(|s| s.unlock(&Passphrase::new(passphrase)))?;
+    vault.announce();
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn unlock_with_keychain(vault: State<'_, VaultHolder>) -> Result<(), CommandError> {
+    vault.session(|s| s.unlock_with_keychain())?;
+    vault.announce();
+    Ok(())
+}
+
+#[tauri::command]
+pub fn lock_vault(vault: State<'_, VaultHolder>) {
+    vault.lock();
+}
+
+#[tauri::command]
+pub fn set_idle_lock(minutes: u32, vault: State<'_, VaultHolder>) -> Result<(), CommandError> {
+    vault.session(|s| s.set_idle_minutes(minutes))?;
+    vault.announce();
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", tag = "to")]
+pub enum BackupTarget {
+    RecoveryKey,
+    Passphrase { passphrase: String },
+}
+
+#[tauri::command(async)]
+pub fn backup_vault(
+    path: String,
+    target: BackupTarget,
+    app: AppHandle,
+    vault: State<'_, VaultHolder>,
+) -> Result<backup::BackupSummary, CommandError> {
+    let to = match target {
+        BackupTarget::RecoveryKey => BackupTo::RecoveryKey,
+        BackupTarget::Passphrase { passphrase } => {
+            BackupTo::Passphrase(Passphrase::new(passphrase))
+        }
+    };
+    let out = PathBuf::from(path);
+    vault.session(|s| {
+        s.with_vault(|v| v.backup(&out, to, &mut |p| emit_progress(&app, "backup", p)))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", tag = "with")]
+pub enum RestoreKey {
+    RecoveryKey { recovery_key: String },
+    Passphrase { passphrase: String },
+}
+
+#[tauri::command(async)]
+pub fn restore_vault(
+    archive: String,
+    key: RestoreKey,
+    new_passphrase: String,
+    app: AppHandle,
+    vault: State<'_, VaultHolder>,
+) -> Result<(), CommandError> {
+    let with = match key {
+        RestoreKey::RecoveryKey { recovery_key } => {
+            RestoreWith::RecoveryKey(RecoveryKey::parse(&recovery_key)?)
+        }
+        RestoreKey::Passphrase { passphrase } => {
+            RestoreWith::Passphrase(Passphrase::new(passphrase))
+        }
+    };
+    let archive = PathBuf::from(archive);
+    vault.session(|s| {
+        s.restore(&archive, with, &Passphrase::new(new_passphrase), &mut |p| {
+            emit_progress(&app, "restore", p)
+        })
+    })?;
+    vault.announce();
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The app's hold on its vault: one session behind a mutex, status pushed to
+//! the frontend as events, and the idle auto-lock timer.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bloom_core::vault::session::Session;
+use bloom_core::vault::{KeyStore, NoKeychain, OsKeychain};
+use bloom_core::vault_status::{Progress, VaultStatus};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::commands::CommandError;
+
+/// Overrides where the vault lives (tests, several profiles).
+pub const DIR_ENV: &str = "BLOOM_VAULT_DIR";
+/// The keychain's name for Bloom's entries.
+const KEYCHAIN_SERVICE: &str = "org.bloom.desktop";
+const STATUS_EVENT: &str = "vault-status";
+const PROGRESS_EVENT: &str = "vault-progress";
+
+pub struct VaultHolder {
+    session: Mutex<Session>,
+    app: AppHandle,
+}
+
+impl VaultHolder {
+    pub fn new(app: &AppHandle) -> tauri::Result<VaultHolder> {
+        let dir = match std::env::var_os(DIR_ENV) {
+            Some(d) => PathBuf::from(d),
+            None => app.path().app_data_dir()?.join("vault"),
+        };
+        let keystore: Arc<dyn KeyStore> = if std::env::var_os("BLOOM_NO_KEYCHAIN").is_some() {
+            Arc::new(NoKeychain)
+        } else {
+            Arc::new(OsKeychain::new(KEYCHAIN_SERVICE))
+        };
+        tracing::info!(dir = %dir.display(), "vault location");
+        Ok(VaultHolder {
+            session: Mutex::new(Session::new(&dir, keystore)),
+            app: app.clone(),
+        })
+    }
+
+    fn guard(&self) -> MutexGuard<'_, Session> {
+        // A panic while holding the lock leaves the session usable: its state
+        // is always consistent between calls.
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the session, mapping its error for the frontend.
+    pub fn session<T, E: Into<CommandError>>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T, E>,
+    ) -> Result<T, CommandError> {
+        f(&mut self.guard()).map_err(Into::into)
+    }
+
+    pub fn status(&self) -> VaultStatus {
+        self.guard().status()
+    }
+
+    pub fn lock(&self) {
+        self.guard().lock();
+        self.announce();
+    }
+
+    /// Tells the frontend the vault's state changed.
+    pub fn announce(&self) {
+        let status = self.status();
+        if let Err(e) = self.app.emit(STATUS_EVENT, &status) {
+            tracing::warn!(error = %e, "cannot emit vault status");
+        }
+    }
+
+    /// Locks the vault once it has been idle past the setting.
+    pub fn spawn_idle_lock(app: AppHandle) {
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let Some(holder) = app.try_state::<VaultHolder>() else {
+                    continue;
+                };
+                if holder.guard().lock_if_idle() {
+                    tracing::info!("vault locked after being idle");
+                    holder.announce();
+                }
+            }
+        });
+    }
+}
+
+#[derive(Clone, Serialize)]
+struct ProgressEvent {
+    operation: &'static str,
+    #[serde(flatten)]
+    progress: Progress,
+}
+
+pub fn emit_progress(app: &AppHandle, operation: &'static str, progress: Progress) {
+    let _ = app.emit(
+        PROGRESS_EVENT,
+        ProgressEvent {
+            operation,
+            progress,
+        },
+    );
+}

@@ -1,0 +1,73 @@
+//! A therapist's first run in a real window: create the vault (a weak
+//! passphrase is refused by the meter), keep the recovery key, lock, fail to
+//! unlock with a wrong passphrase, unlock with the right one.
+
+use std::time::Duration;
+
+use bloom_e2e::TestDir;
+use bloom_e2e::desktop::DesktopApp;
+
+const WAIT: Duration = Duration::from_secs(45);
+const PASSPHRASE: &str = "granite willow seventeen harbor";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_then_lock_then_unlock() {
+    let dir = TestDir::new("desktop-vault");
+    let vault = dir.sub("vault");
+    let env = [("BLOOM_VAULT_DIR", vault.display().to_string())];
+    let app = DesktopApp::launch(dir.path(), &env)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // First run: onboarding.
+    app.wait_for("#onboarding", WAIT).await.unwrap();
+    app.fill("#owner", "Dr Rivera").await.unwrap();
+    app.fill("#passphrase", "password123").await.unwrap();
+    app.wait_for_attr("#strength-meter", "data-acceptable", "false", WAIT)
+        .await
+        .unwrap();
+    app.fill("#passphrase", PASSPHRASE).await.unwrap();
+    app.fill("#passphrase-confirm", PASSPHRASE).await.unwrap();
+    app.wait_for_attr("#strength-meter", "data-acceptable", "true", WAIT)
+        .await
+        .unwrap();
+    app.screenshot("1-onboarding").await.unwrap();
+    app.click("#create-vault").await.unwrap();
+
+    // The recovery key, shown once, confirmed by typing its end.
+    let key = app.wait_for("#recovery-key", WAIT).await.unwrap();
+    let key = key.trim().to_owned();
+    assert!(
+        key.starts_with("AGE-SECRET-KEY-1"),
+        "recovery key looks like {key:?}"
+    );
+    assert!(vault.join("vault.db").exists() && vault.join("vault.key").exists());
+    app.screenshot("2-recovery-key").await.unwrap();
+    app.fill("#recovery-confirm", &key[key.len() - 6..])
+        .await
+        .unwrap();
+    app.click("#recovery-done").await.unwrap();
+
+    // The main screen; then lock.
+    app.wait_for("#lock-vault", WAIT).await.unwrap();
+    app.screenshot("3-unlocked").await.unwrap();
+    app.click("#lock-vault").await.unwrap();
+    app.wait_for("#unlock", WAIT).await.unwrap();
+    app.screenshot("4-locked").await.unwrap();
+
+    // A wrong passphrase says so and stays locked.
+    app.fill("#unlock-passphrase", "granite willow seventeen harbour")
+        .await
+        .unwrap();
+    app.click("#unlock-submit").await.unwrap();
+    let error = app.wait_for("#unlock-error", WAIT).await.unwrap();
+    assert!(error.contains("wrong passphrase"), "{error}");
+    app.screenshot("5-wrong-passphrase").await.unwrap();
+
+    app.fill("#unlock-passphrase", PASSPHRASE).await.unwrap();
+    app.click("#unlock-submit").await.unwrap();
+    app.wait_for("#lock-vault", WAIT).await.unwrap();
+    app.screenshot("6-unlocked-again").await.unwrap();
+
+    app.close().await;
+}
