@@ -4,9 +4,9 @@
 //! reason to make a new one.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use bloom_core::durable;
 use bloom_core::sync::pin::CertFingerprint;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -122,35 +122,11 @@ fn read(path: &Path) -> Result<Vec<u8>, IdentityError> {
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), IdentityError> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io_err(dir))
+    durable::create_private_dir(dir).map_err(io_err(dir))
 }
 
-/// Writes via a temporary file, fsync and rename, so a crash never leaves a
-/// half-written certificate or key.
 fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), IdentityError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(io_err(&tmp))?;
-    file.write_all(bytes).map_err(io_err(&tmp))?;
-    file.sync_all().map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))?;
-    if let Some(dir) = path.parent() {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err(dir))?;
-    }
-    Ok(())
+    durable::write_atomically(path, bytes, mode).map_err(io_err(path))
 }
 
 #[cfg(test)]

@@ -69,5 +69,32 @@ async fn onboarding_then_lock_then_unlock() {
     app.wait_for("#lock-vault", WAIT).await.unwrap();
     app.screenshot("6-unlocked-again").await.unwrap();
 
+    // Settings: the idle lock is saved, and a backup is written with progress.
+    app.click("#nav-settings").await.unwrap();
+    app.fill("#idle-minutes", "30").await.unwrap();
+    app.click("#idle-save").await.unwrap();
+    let saved = app.wait_for("#settings-message", WAIT).await.unwrap();
+    assert_eq!(saved, "Saved.");
+    let backup = dir.path().join("practice.bloom-backup");
+    app.fill("#backup-path", &backup.display().to_string())
+        .await
+        .unwrap();
+    app.click("#backup-start").await.unwrap();
+    let done = wait_for_text(&app, "#settings-message", "Backup written").await;
+    assert!(done.contains("Backup written"), "{done}");
+    assert!(backup.exists(), "no backup file at {}", backup.display());
+    app.screenshot("7-settings-backup").await.unwrap();
+
     app.close().await;
+}
+
+async fn wait_for_text(app: &DesktopApp, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = app.wait_for(css, WAIT).await.unwrap_or_default();
+        if text.contains(needle) || std::time::Instant::now() > deadline {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
