@@ -33,7 +33,10 @@ pub fn sync_dir(path: &Path) -> io::Result<()> {
 /// Creates a directory (and parents) readable by the owner only.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 #[cfg(test)]
