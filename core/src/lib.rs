@@ -4,6 +4,7 @@
 //! pinning and the QUIC client. Without it only plain data types remain, which
 //! is what the wasm frontend uses.
 
+#[cfg(any(feature = "net", feature = "vault"))]
 pub mod durable;
 pub mod error;
 pub mod hex;
