@@ -53,10 +53,17 @@ pub fn make_vault(dir: &Path) -> Result<(), String> {
 pub struct DesktopApp {
     pub client: Client,
     screenshots: PathBuf,
-    // Dropped in this order: driver first, then the X server.
+    // Dropped in this order: driver first, then the X server, then the turn.
     driver: Process,
     _xvfb: Xvfb,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
+
+/// One desktop app at a time per test process: instances of one GTK
+/// application id on one D-Bus session (the keyring session the test command
+/// starts) hand their windows to each other, so parallel apps would close
+/// each other's windows.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl DesktopApp {
     /// Launches the app with `env` added to its environment; its data and
@@ -69,6 +76,7 @@ impl DesktopApp {
                 bin.display()
             ));
         }
+        let turn = ONE_AT_A_TIME.lock().await;
         let xvfb = Xvfb::start()?;
         let port = free_port();
         let native_port = free_port();
@@ -98,6 +106,7 @@ impl DesktopApp {
             screenshots: dir.join("screenshots"),
             driver,
             _xvfb: xvfb,
+            _turn: turn,
         })
     }
 

@@ -85,8 +85,8 @@ where
     }
 }
 
-/// An isolated directory per test. Kept (and its path printed) when
-/// `BLOOM_KEEP_TEST_DIRS` is set, so screenshots can be looked at.
+/// An isolated directory per test. Kept (and its path printed) when the test
+/// fails or `BLOOM_KEEP_TEST_DIRS` is set, so screenshots can be looked at.
 pub struct TestDir {
     dir: Option<tempfile::TempDir>,
     path: PathBuf,
@@ -125,7 +125,12 @@ impl TestDir {
 impl Drop for TestDir {
     fn drop(&mut self) {
         if let Some(dir) = self.dir.take() {
-            let _ = dir.close();
+            if std::thread::panicking() {
+                // Keep what the failed test saw (screenshots, page sources).
+                eprintln!("test failed; keeping {}", dir.keep().display());
+            } else {
+                let _ = dir.close();
+            }
         }
     }
 }
