@@ -11,6 +11,22 @@ use fantoccini::Locator;
 
 const WAIT: Duration = Duration::from_secs(45);
 
+/// The app with an unlocked vault, pointed at `relay_addr` and pinning `pin`.
+async fn unlocked_app(dir: &TestDir, relay_addr: String, pin: String) -> DesktopApp {
+    let vault = dir.sub("vault");
+    make_vault(&vault).unwrap();
+    let env = [
+        ("BLOOM_RELAY_ADDR", relay_addr),
+        ("BLOOM_RELAY_FINGERPRINT", pin),
+        ("BLOOM_VAULT_DIR", vault.display().to_string()),
+    ];
+    let app = DesktopApp::launch(dir.path(), &env)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.unlock().await.unwrap_or_else(|e| panic!("{e}"));
+    app
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_follows_the_relay_up_down_and_up_again() {
     let dir = TestDir::new("desktop-relay");
@@ -18,17 +34,7 @@ async fn the_window_follows_the_relay_up_down_and_up_again() {
     let relay = relay::start(&relay_data).await;
     let (http, quic) = (relay.http_addr, relay.quic_addr);
 
-    let vault = dir.sub("vault");
-    make_vault(&vault).unwrap();
-    let env = [
-        ("BLOOM_RELAY_ADDR", quic.to_string()),
-        ("BLOOM_RELAY_FINGERPRINT", relay.fingerprint.to_string()),
-        ("BLOOM_VAULT_DIR", vault.display().to_string()),
-    ];
-    let app = DesktopApp::launch(dir.path(), &env)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    app.unlock().await.unwrap_or_else(|e| panic!("{e}"));
+    let app = unlocked_app(&dir, quic.to_string(), relay.fingerprint.to_string()).await;
 
     let text = app
         .wait_for_attr("#relay-status", "data-state", "connected", WAIT)
@@ -77,17 +83,12 @@ async fn a_relay_with_another_certificate_is_never_shown_as_connected() {
     let impostor = relay::start(&dir.sub("impostor")).await;
 
     // The app pins the real relay but is pointed at the impostor's address.
-    let vault = dir.sub("vault");
-    make_vault(&vault).unwrap();
-    let env = [
-        ("BLOOM_RELAY_ADDR", impostor.quic_addr.to_string()),
-        ("BLOOM_RELAY_FINGERPRINT", relay.fingerprint.to_string()),
-        ("BLOOM_VAULT_DIR", vault.display().to_string()),
-    ];
-    let app = DesktopApp::launch(dir.path(), &env)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    app.unlock().await.unwrap_or_else(|e| panic!("{e}"));
+    let app = unlocked_app(
+        &dir,
+        impostor.quic_addr.to_string(),
+        relay.fingerprint.to_string(),
+    )
+    .await;
     let text = app
         .wait_for_attr("#relay-status", "data-state", "offline", WAIT)
         .await

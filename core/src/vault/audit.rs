@@ -126,14 +126,7 @@ pub fn verify(conn: &rusqlite::Connection) -> Result<u64, VaultError> {
     let mut expected_seq = 1i64;
     let mut count = 0u64;
     while let Some(row) = rows.next()? {
-        let entry = Entry {
-            seq: row.get(0)?,
-            at_ms: row.get(1)?,
-            actor: row.get(2)?,
-            device: row.get(3)?,
-            action: row.get(4)?,
-            record_id: row.get(5)?,
-        };
+        let entry = entry_from(row)?;
         let prev: Vec<u8> = row.get(6)?;
         let hash: Vec<u8> = row.get(7)?;
         let broken = |reason: &str| VaultError::AuditBroken {
@@ -165,15 +158,18 @@ pub fn recent(conn: &rusqlite::Connection, limit: u32) -> Result<Vec<Entry>, Vau
         "SELECT seq, at_ms, actor, device, action, record_id FROM audit_log
          ORDER BY seq DESC LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            at_ms: r.get(1)?,
-            actor: r.get(2)?,
-            device: r.get(3)?,
-            action: r.get(4)?,
-            record_id: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map([limit], entry_from)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Reads the first six columns (seq … record_id) of an audit row.
+fn entry_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        actor: row.get(2)?,
+        device: row.get(3)?,
+        action: row.get(4)?,
+        record_id: row.get(5)?,
+    })
 }
