@@ -63,6 +63,8 @@ pub enum Code {
     BackupInvalid,
     /// The recovery key or passphrase does not open the backup.
     BackupWrongKey,
+    /// Questionnaire answers that cannot be scored.
+    AssessmentInvalid,
     /// Anything without a more specific code.
     Internal,
 }
@@ -94,6 +96,7 @@ const ALL: &[Code] = &[
     Code::AttachmentTampered,
     Code::BackupInvalid,
     Code::BackupWrongKey,
+    Code::AssessmentInvalid,
     Code::Internal,
 ];
 
@@ -127,6 +130,7 @@ impl Code {
             Code::AttachmentTampered => "attachment.tampered",
             Code::BackupInvalid => "backup.invalid",
             Code::BackupWrongKey => "backup.wrong_key",
+            Code::AssessmentInvalid => "assessment.invalid",
             Code::Internal => "internal",
         }
     }

@@ -4,6 +4,8 @@
 //! pinning and the QUIC client. Without it only plain data types remain, which
 //! is what the wasm frontend uses.
 
+pub mod assessment;
+pub mod consent;
 #[cfg(any(feature = "net", feature = "vault"))]
 pub mod durable;
 pub mod error;

@@ -14,7 +14,7 @@ const WAIT: Duration = Duration::from_secs(45);
 /// The app with an unlocked vault, pointed at `relay_addr` and pinning `pin`.
 async fn unlocked_app(dir: &TestDir, relay_addr: String, pin: String) -> DesktopApp {
     let vault = dir.sub("vault");
-    make_vault(&vault).unwrap();
+    make_vault(&vault).unwrap_or_else(|e| panic!("{e}"));
     let env = [
         ("BLOOM_RELAY_ADDR", relay_addr),
         ("BLOOM_RELAY_FINGERPRINT", pin),

@@ -1,6 +1,7 @@
 //! A therapist's first run in a real window: create the vault (a weak
 //! passphrase is refused by the meter), keep the recovery key, lock, fail to
-//! unlock with a wrong passphrase, unlock with the right one.
+//! unlock with a wrong passphrase, unlock with the right one; then in
+//! Settings set the idle lock, write a backup and change the passphrase.
 
 use std::time::Duration;
 
@@ -84,6 +85,29 @@ async fn onboarding_then_lock_then_unlock() {
     assert!(done.contains("Backup written"), "{done}");
     assert!(backup.exists(), "no backup file at {}", backup.display());
     app.screenshot("7-settings-backup").await.unwrap();
+
+    // A new passphrase replaces the old one.
+    let newer = "copper meadow lantern ninety";
+    app.fill("#current-passphrase", PASSPHRASE).await.unwrap();
+    app.fill("#new-passphrase", newer).await.unwrap();
+    app.fill("#new-passphrase-confirm", newer).await.unwrap();
+    app.wait_for_attr("#strength-meter", "data-acceptable", "true", WAIT)
+        .await
+        .unwrap();
+    app.click("#passphrase-change").await.unwrap();
+    let changed = wait_for_text(&app, "#settings-message", "Passphrase changed").await;
+    assert!(changed.contains("Passphrase changed"), "{changed}");
+    app.click("#lock-vault").await.unwrap();
+    app.fill("#unlock-passphrase", PASSPHRASE).await.unwrap();
+    app.click("#unlock-submit").await.unwrap();
+    let error = app.wait_for("#unlock-error", WAIT).await.unwrap();
+    assert!(
+        error.contains("wrong passphrase"),
+        "old passphrase still works: {error}"
+    );
+    app.fill("#unlock-passphrase", newer).await.unwrap();
+    app.click("#unlock-submit").await.unwrap();
+    app.wait_for("#lock-vault", WAIT).await.unwrap();
 
     app.close().await;
 }

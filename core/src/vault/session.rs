@@ -164,6 +164,16 @@ impl Session {
         f(vault)
     }
 
+    /// Re-wraps the vault key under a new passphrase (data is not re-encrypted).
+    pub fn change_passphrase(
+        &mut self,
+        current: &Passphrase,
+        new: &Passphrase,
+    ) -> Result<(), VaultError> {
+        let kdf = self.kdf;
+        self.with_vault(|v| v.change_passphrase(current, new, kdf))
+    }
+
     pub fn idle_minutes(&self) -> u32 {
         u32::try_from(self.idle.as_secs() / 60).unwrap_or(u32::MAX)
     }

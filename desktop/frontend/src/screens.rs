@@ -7,7 +7,7 @@ use bloom_ui::use_i18n;
 use bloom_ui::vault::onboarding::{
     CreateRequest, CreateVaultForm, RecoveryKeyStep, RestoreForm, RestoreRequest,
 };
-use bloom_ui::vault::settings::VaultSettings;
+use bloom_ui::vault::settings::{PassphraseChange, VaultSettings};
 use bloom_ui::vault::unlock::UnlockForm;
 use dioxus::prelude::*;
 use futures_util::StreamExt;
@@ -216,6 +216,12 @@ enum BackupTargetArg {
     RecoveryKey,
 }
 
+#[derive(Serialize)]
+struct ChangeArgs {
+    current: String,
+    new: String,
+}
+
 #[derive(Deserialize)]
 struct BackupSummary {
     bytes: u64,
@@ -227,6 +233,7 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     let mut section = use_signal(|| Section::Today);
     let mut message = use_signal(|| None::<String>);
     let mut backing_up = use_signal(|| false);
+    let mut strength = use_signal(|| None::<Strength>);
     let percent = use_progress("backup");
     let page = if section() == Section::Settings {
         rsx! {
@@ -235,6 +242,19 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
                 idle_minutes,
                 message: message(),
                 backup_percent: if backing_up() { percent() } else { None },
+                strength: strength(),
+                on_new_passphrase: move |p: String| async move {
+                    let s = tauri::call::<Strength>("passphrase_strength", PassphraseArgs { passphrase: p }).await;
+                    strength.set(s.ok());
+                },
+                on_change_passphrase: move |change: PassphraseChange| async move {
+                    let args = ChangeArgs { current: change.current, new: change.new };
+                    let changed = tauri::call::<()>("change_passphrase", args).await;
+                    message.set(Some(match changed {
+                        Ok(()) => i18n.t("settings-passphrase-changed"),
+                        Err(e) => e.message,
+                    }));
+                },
                 on_idle: move |minutes: u32| async move {
                     let saved = tauri::call::<()>("set_idle_lock", IdleArgs { minutes }).await;
                     message.set(Some(match saved {

@@ -71,6 +71,15 @@ pub fn set_idle_lock(minutes: u32, vault: State<'_, VaultHolder>) -> Result<(), 
     Ok(())
 }
 
+#[tauri::command(async)]
+pub fn change_passphrase(
+    current: String,
+    new: String,
+    vault: State<'_, VaultHolder>,
+) -> Result<(), CommandError> {
+    vault.session(|s| s.change_passphrase(&Passphrase::new(current), &Passphrase::new(new)))
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case", tag = "to")]
 pub enum BackupTarget {

@@ -1,6 +1,15 @@
+use bloom_core::vault_status::Strength;
 use dioxus::prelude::*;
 
+use super::strength_meter::StrengthMeter;
 use crate::i18n::use_i18n;
+
+/// What the change-passphrase form sends.
+#[derive(Clone, PartialEq)]
+pub struct PassphraseChange {
+    pub current: String,
+    pub new: String,
+}
 
 /// The vault part of Settings: idle auto-lock and backups.
 #[component]
@@ -8,8 +17,11 @@ pub fn VaultSettings(
     idle_minutes: u32,
     message: Option<String>,
     backup_percent: Option<u8>,
+    strength: Option<Strength>,
     on_idle: EventHandler<u32>,
     on_backup: EventHandler<String>,
+    on_new_passphrase: EventHandler<String>,
+    on_change_passphrase: EventHandler<PassphraseChange>,
 ) -> Element {
     let i18n = use_i18n();
     let mut minutes = use_signal(move || idle_minutes.to_string());
@@ -19,6 +31,12 @@ pub fn VaultSettings(
         .parse::<u32>()
         .ok()
         .filter(|m| (1..=240).contains(m));
+    let mut current = use_signal(String::new);
+    let mut new = use_signal(String::new);
+    let mut confirm = use_signal(String::new);
+    let can_change = !current().is_empty()
+        && new() == confirm()
+        && strength.as_ref().is_some_and(|s| s.acceptable);
     rsx! {
         section { class: "settings-block", id: "settings-vault",
             h2 { {i18n.t("settings-lock")} }
@@ -41,6 +59,30 @@ pub fn VaultSettings(
             }
             if let Some(p) = backup_percent {
                 progress { id: "backup-progress", max: "100", value: "{p}" }
+            }
+            h2 { {i18n.t("settings-passphrase")} }
+            label { r#for: "current-passphrase", {i18n.t("settings-passphrase-current")} }
+            input { id: "current-passphrase", r#type: "password", autocomplete: "current-password",
+                value: "{current}", oninput: move |e| current.set(e.value()) }
+            label { r#for: "new-passphrase", {i18n.t("settings-passphrase-new")} }
+            input { id: "new-passphrase", r#type: "password", autocomplete: "new-password", value: "{new}",
+                oninput: move |e| {
+                    new.set(e.value());
+                    on_new_passphrase.call(e.value());
+                }
+            }
+            StrengthMeter { strength: strength.clone() }
+            label { r#for: "new-passphrase-confirm", {i18n.t("onboarding-confirm")} }
+            input { id: "new-passphrase-confirm", r#type: "password", autocomplete: "new-password",
+                value: "{confirm}", oninput: move |e| confirm.set(e.value()) }
+            button { id: "passphrase-change", disabled: !can_change,
+                onclick: move |_| if can_change {
+                    on_change_passphrase.call(PassphraseChange { current: current(), new: new() });
+                    current.set(String::new());
+                    new.set(String::new());
+                    confirm.set(String::new());
+                },
+                {i18n.t("settings-passphrase-change")}
             }
             if let Some(m) = message.as_ref() {
                 p { class: "notice", id: "settings-message", role: "status", {m.clone()} }
