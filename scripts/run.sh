@@ -39,6 +39,9 @@ done
 say "Relay for \"Demo Practice\": http://$HTTP_ADDR  (QUIC $QUIC_ADDR, certificate $FINGERPRINT)"
 
 export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
+# The demo's vault stays beside the demo relay, not in your real profile.
+export BLOOM_VAULT_DIR="${BLOOM_VAULT_DIR:-$DEV/vault}"
+say "Demo vault: $BLOOM_VAULT_DIR (first start walks you through creating it)"
 APP="$TARGET/debug/bloom-desktop"
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   warn "No display found: running the desktop app inside a virtual X server (xvfb-run)."
