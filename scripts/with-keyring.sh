@@ -9,7 +9,7 @@ cleanup() {
   # gnome-keyring-daemon outlives the D-Bus session: stop the one we started
   # (recognised by its runtime dir), not anybody else's.
   for pid in $(pgrep -x gnome-keyring-d 2>/dev/null || true); do
-    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$KEYRING_HOME/runtime"; then
+    if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qx "XDG_RUNTIME_DIR=$KEYRING_HOME/runtime"; then
       kill "$pid" 2>/dev/null || true
     fi
   done

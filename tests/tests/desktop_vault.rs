@@ -122,3 +122,70 @@ async fn wait_for_text(app: &DesktopApp, css: &str, needle: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A new computer: a backup made elsewhere is restored from the first-run
+/// screen with its recovery key and a new passphrase, and the records are there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_restores_a_backup_with_the_recovery_key() {
+    use bloom_core::vault::backup::BackupTo;
+    use bloom_core::vault::{KdfParams, NoKeychain, Passphrase, Unlock, Vault};
+
+    let dir = TestDir::new("desktop-restore");
+    let kdf = KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let old = dir.sub("old-computer");
+    let (mut vault, recovery) = Vault::create(
+        &old,
+        "Dr Rivera",
+        &Passphrase::new(PASSPHRASE),
+        &NoKeychain,
+        kdf,
+    )
+    .unwrap();
+    vault
+        .put_record("chart-1", "chart", b"intake notes")
+        .unwrap();
+    let archive = dir.path().join("move.bloom-backup");
+    vault
+        .backup(&archive, BackupTo::RecoveryKey, &mut |_| {})
+        .unwrap();
+    let recovery = recovery.reveal().to_owned();
+    drop(vault);
+
+    let new = dir.path().join("new-computer");
+    let env = [("BLOOM_VAULT_DIR", new.display().to_string())];
+    let app = DesktopApp::launch(dir.path(), &env)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for("#onboarding", WAIT).await.unwrap();
+    app.click("#show-restore").await.unwrap();
+    app.wait_for("#restore", WAIT).await.unwrap();
+    app.fill("#restore-archive", &archive.display().to_string())
+        .await
+        .unwrap();
+    app.fill("#restore-secret", &recovery).await.unwrap();
+    let new_passphrase = "harbor granite willow nineteen";
+    app.fill("#restore-passphrase", new_passphrase)
+        .await
+        .unwrap();
+    app.screenshot("1-restore").await.unwrap();
+    app.click("#restore-start").await.unwrap();
+    app.wait_for("#lock-vault", WAIT).await.unwrap();
+    app.screenshot("2-restored").await.unwrap();
+    app.close().await;
+
+    // The restored vault holds the record and opens with the new passphrase.
+    let mut restored = Vault::open(
+        &new,
+        Unlock::Passphrase(&Passphrase::new(new_passphrase)),
+        &NoKeychain,
+    )
+    .unwrap();
+    assert_eq!(
+        restored.get_record("chart-1").unwrap().body,
+        b"intake notes"
+    );
+}
