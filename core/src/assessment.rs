@@ -102,8 +102,8 @@ impl Instrument {
     }
 }
 
-/// A scored questionnaire.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A scored questionnaire. Clinical content: its `Debug` shows only the instrument.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scored {
     pub instrument: Instrument,
     pub answers: Vec<u8>,
@@ -112,6 +112,14 @@ pub struct Scored {
     /// PHQ-9 item 9 (thoughts of death or self-harm) answered above 0: the
     /// therapist must be alerted whatever the total.
     pub safety_alert: bool,
+}
+
+impl std::fmt::Debug for Scored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scored")
+            .field("instrument", &self.instrument)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -212,6 +220,13 @@ mod tests {
         let s = score(Instrument::Gad7, &[3; 7]).unwrap();
         assert!(!s.safety_alert);
         assert_eq!(s.total, 21);
+    }
+
+    #[test]
+    fn debug_output_hides_the_answers() {
+        let s = score(Instrument::Phq9, &[0, 0, 0, 0, 0, 0, 0, 0, 3]).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("safety") && !shown.contains('3'), "{shown}");
     }
 
     #[test]

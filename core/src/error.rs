@@ -65,6 +65,8 @@ pub enum Code {
     BackupWrongKey,
     /// Questionnaire answers that cannot be scored.
     AssessmentInvalid,
+    /// A value the user gave is out of range or malformed.
+    InvalidInput,
     /// Anything without a more specific code.
     Internal,
 }
@@ -97,6 +99,7 @@ const ALL: &[Code] = &[
     Code::BackupInvalid,
     Code::BackupWrongKey,
     Code::AssessmentInvalid,
+    Code::InvalidInput,
     Code::Internal,
 ];
 
@@ -131,6 +134,7 @@ impl Code {
             Code::BackupInvalid => "backup.invalid",
             Code::BackupWrongKey => "backup.wrong_key",
             Code::AssessmentInvalid => "assessment.invalid",
+            Code::InvalidInput => "input.invalid",
             Code::Internal => "internal",
         }
     }

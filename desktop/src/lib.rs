@@ -28,6 +28,7 @@ pub fn run() {
             commands::vault::unlock_vault,
             commands::vault::unlock_with_keychain,
             commands::vault::lock_vault,
+            commands::vault::touch_vault,
             commands::vault::set_idle_lock,
             commands::vault::change_passphrase,
             commands::vault::backup_vault,

@@ -61,6 +61,11 @@ impl VaultHolder {
         self.guard().status()
     }
 
+    /// Counts as activity for the idle lock; a locked vault stays locked.
+    pub fn touch(&self) {
+        let _ = self.guard().with_vault(|_| Ok(()));
+    }
+
     pub fn lock(&self) {
         self.guard().lock();
         self.announce();
@@ -82,7 +87,12 @@ impl VaultHolder {
                 let Some(holder) = app.try_state::<VaultHolder>() else {
                     continue;
                 };
-                if holder.guard().lock_if_idle() {
+                // Busy (a backup holds the session) is not idle: try again later.
+                let locked = match holder.session.try_lock() {
+                    Ok(mut session) => session.lock_if_idle(),
+                    Err(_) => false,
+                };
+                if locked {
                     tracing::info!("vault locked after being idle");
                     holder.announce();
                 }

@@ -27,7 +27,7 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    let config = Config::load(cli.config.as_deref(), relay_env()?)?;
     match cli.command {
         Command::Serve => {
             init_logging();
@@ -40,6 +40,22 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The `BLOOM_RELAY_*` variables; other variables are none of our business
+/// (and may not even be UTF-8).
+fn relay_env() -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = vec![];
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str().filter(|n| n.starts_with("BLOOM_RELAY_")) else {
+            continue;
+        };
+        let value = value
+            .into_string()
+            .map_err(|_| anyhow::anyhow!("environment variable {name} is not valid UTF-8"))?;
+        out.push((name.to_owned(), value));
+    }
+    Ok(out)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -98,6 +98,7 @@ async fn onboarding_then_lock_then_unlock() {
     let changed = wait_for_text(&app, "#settings-message", "Passphrase changed").await;
     assert!(changed.contains("Passphrase changed"), "{changed}");
     app.click("#lock-vault").await.unwrap();
+    app.wait_for("#unlock", WAIT).await.unwrap();
     app.fill("#unlock-passphrase", PASSPHRASE).await.unwrap();
     app.click("#unlock-submit").await.unwrap();
     let error = app.wait_for("#unlock-error", WAIT).await.unwrap();

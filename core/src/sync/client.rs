@@ -135,6 +135,8 @@ pub struct RelayClient {
     // Kept so the socket lives as long as the connection.
     _endpoint: quinn::Endpoint,
     conn: quinn::Connection,
+    /// How long one request may wait for its answer.
+    request_timeout: Duration,
     welcome: Welcome,
     next_nonce: AtomicU64,
 }
@@ -169,6 +171,7 @@ impl RelayClient {
             let mut client = RelayClient {
                 _endpoint: endpoint,
                 conn,
+                request_timeout: settings.idle_timeout,
                 welcome: Welcome {
                     relay_version: String::new(),
                     practice: String::new(),
@@ -219,8 +222,15 @@ impl RelayClient {
         }
     }
 
-    /// Sends one message on a fresh stream and reads the one answer.
+    /// Sends one message on a fresh stream and reads the one answer. A relay
+    /// that keeps the connection alive but never answers is a timeout, not a hang.
     pub async fn request(&self, msg: &Message) -> Result<Message, ClientError> {
+        tokio::time::timeout(self.request_timeout, self.exchange(msg))
+            .await
+            .map_err(|_| ClientError::Unreachable("the relay did not answer in time".into()))?
+    }
+
+    async fn exchange(&self, msg: &Message) -> Result<Message, ClientError> {
         let (mut send, mut recv) = self.conn.open_bi().await.map_err(lost)?;
         proto::write_frame(&mut send, msg, DEFAULT_MAX_FRAME).await?;
         send.finish()

@@ -44,7 +44,7 @@ impl Vault {
     fn content_name(&self, data: &[u8]) -> String {
         let key = ring::hmac::Key::new(
             ring::hmac::HMAC_SHA256,
-            &self.key().derive("bloom/attachment-name/v1"),
+            self.key().derive("bloom/attachment-name/v1").as_ref(),
         );
         crate::hex::encode(ring::hmac::sign(&key, data).as_ref())
     }
@@ -57,10 +57,10 @@ impl Vault {
         data: &[u8],
     ) -> Result<String, VaultError> {
         if data.len() > MAX_BYTES {
-            return Err(VaultError::Io {
-                path: record_id.to_owned(),
-                message: format!("attachment larger than {MAX_BYTES} bytes"),
-            });
+            return Err(VaultError::Invalid(format!(
+                "attachments can be at most {} MiB",
+                MAX_BYTES / (1024 * 1024)
+            )));
         }
         if !self.has_record(record_id)? {
             return Err(VaultError::RecordNotFound(record_id.to_owned()));
@@ -171,7 +171,15 @@ impl Vault {
         };
         for entry in entries.flatten() {
             let file_name = entry.file_name();
-            let Some(name) = file_name.to_str().and_then(|n| n.strip_suffix(".age")) else {
+            let Some(file_name) = file_name.to_str() else {
+                continue;
+            };
+            if file_name.ends_with(".tmp") {
+                // A write that never completed.
+                let _ = std::fs::remove_file(entry.path());
+                continue;
+            }
+            let Some(name) = file_name.strip_suffix(".age") else {
                 continue;
             };
             self.remove_attachment_file_if_unused(name)?;

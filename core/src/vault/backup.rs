@@ -37,6 +37,7 @@ pub enum RestoreWith {
 
 pub use crate::vault_status::Progress;
 
+/// Holds the vault key in hex: zeroed when dropped.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
@@ -45,6 +46,13 @@ struct Manifest {
     created_ms: i64,
     db_key: String,
     attachments: Vec<String>,
+}
+
+impl Drop for Manifest {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.db_key.zeroize();
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -67,6 +75,9 @@ impl Vault {
         fsx::create_private_dir(&staging)?;
         let result = self.write_backup(out, to, &staging, progress);
         let _ = std::fs::remove_dir_all(&staging);
+        if result.is_err() {
+            let _ = std::fs::remove_file(partial_path(out));
+        }
         result
     }
 
@@ -131,7 +142,7 @@ impl Vault {
             ),
         };
 
-        let tmp = out.with_extension("partial");
+        let tmp = partial_path(out);
         let file = File::create(&tmp).map_err(|e| VaultError::io(&tmp, e))?;
         let io = |e: std::io::Error| VaultError::io(&tmp, e);
         let sealed = encryptor.wrap_output(BufWriter::new(file)).map_err(io)?;
@@ -188,10 +199,14 @@ pub fn restore(
     keystore: &dyn KeyStore,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vault, VaultError> {
-    if dir.join(DB_FILE).exists() {
+    if dir.join(DB_FILE).exists() || dir.join(KEY_FILE).exists() {
         return Err(VaultError::Exists(dir.display().to_string()));
     }
-    let staging = staging_dir(dir);
+    // The restored vault gets the same passphrase rule as a new one.
+    if !super::strength::assess(new_passphrase.expose()).acceptable {
+        return Err(VaultError::WeakPassphrase(super::strength::rule()));
+    }
+    let staging = fsx::sibling(dir, ".restoring");
     let _ = std::fs::remove_dir_all(&staging);
     fsx::create_private_dir(&staging.join(ATTACHMENTS_DIR))?;
     let result = unpack(archive, with, &staging, progress).and_then(|key_and_id| {
@@ -202,31 +217,24 @@ pub fn restore(
         drop(check);
         KeyFile::wrap(&vault_id, &key, new_passphrase, KdfParams::default())?
             .write(&staging.join(KEY_FILE))?;
+        // Make the unpacked files' directory entries durable before the rename.
+        fsx::sync_folder(&staging.join(ATTACHMENTS_DIR))?;
+        fsx::sync_folder(&staging)?;
+        fsx::move_into_place(&staging, dir)?;
         Ok((key, vault_id))
     });
     let (key, vault_id) = match result {
         Ok(v) => v,
         Err(e) => {
+            // Nothing half-restored is left anywhere.
             let _ = std::fs::remove_dir_all(&staging);
             return Err(e);
         }
     };
-    if dir.exists() {
-        // An empty directory (or one left by an earlier failed attempt) is replaced.
-        std::fs::remove_dir(dir).map_err(|e| VaultError::io(dir, e))?;
-    }
-    std::fs::rename(&staging, dir).map_err(|e| VaultError::io(dir, e))?;
-    fsx::sync_dir(dir)?;
     if let Err(e) = keystore.store(&vault_id, &key) {
         tracing::warn!(error = %e, "restored vault opens with the passphrase only");
     }
     Vault::open_with_key(dir, key)
-}
-
-fn staging_dir(dir: &Path) -> PathBuf {
-    let mut name = dir.file_name().unwrap_or_default().to_os_string();
-    name.push(".restoring");
-    dir.with_file_name(name)
 }
 
 fn unpack(
@@ -333,7 +341,7 @@ fn unpack(
     );
     let key = VaultKey::from_slice(&key_bytes)
         .ok_or_else(|| VaultError::BackupInvalid("manifest key has the wrong size".into()))?;
-    Ok((key, manifest.vault_id))
+    Ok((key, manifest.vault_id.clone()))
 }
 
 fn append_bytes<W: Write>(
@@ -346,6 +354,13 @@ fn append_bytes<W: Write>(
     header.set_mode(0o600);
     header.set_cksum();
     tar.append_data(&mut header, name, bytes)
+}
+
+/// Where a backup is written before it is complete.
+fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
 }
 
 fn file_len(path: &Path) -> Result<u64, VaultError> {

@@ -33,6 +33,10 @@ pub enum VaultError {
     BackupInvalid(String),
     #[error("the recovery key or passphrase does not open this backup")]
     BackupWrongKey,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("storage error: {0}")]
+    Internal(String),
 }
 
 impl HasCode for VaultError {
@@ -52,6 +56,8 @@ impl HasCode for VaultError {
             VaultError::AttachmentTampered(_) => Code::AttachmentTampered,
             VaultError::BackupInvalid(_) => Code::BackupInvalid,
             VaultError::BackupWrongKey => Code::BackupWrongKey,
+            VaultError::Invalid(_) => Code::InvalidInput,
+            VaultError::Internal(_) => Code::Internal,
         }
     }
 }
@@ -65,10 +71,28 @@ impl VaultError {
     }
 }
 
-/// SQLite errors carry SQL text and values at most, never bound parameters,
-/// so their message is safe to keep.
+/// SQLite errors carry SQL text at most, never bound parameters, so their
+/// message is safe to keep. The code decides what the user is told: a full disk
+/// is not a damaged vault.
 impl From<rusqlite::Error> for VaultError {
     fn from(e: rusqlite::Error) -> VaultError {
-        VaultError::Corrupt(e.to_string())
+        use rusqlite::ErrorCode as C;
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                C::DatabaseCorrupt | C::NotADatabase => VaultError::Corrupt(e.to_string()),
+                C::DiskFull
+                | C::SystemIoFailure
+                | C::ReadOnly
+                | C::CannotOpen
+                | C::PermissionDenied
+                | C::DatabaseBusy
+                | C::DatabaseLocked => VaultError::Io {
+                    path: "vault.db".into(),
+                    message: e.to_string(),
+                },
+                _ => VaultError::Internal(e.to_string()),
+            },
+            _ => VaultError::Internal(e.to_string()),
+        }
     }
 }

@@ -119,6 +119,16 @@ impl KeyFile {
                 file.format
             )));
         }
+        // A damaged file must not make unlock allocate gigabytes or spin forever.
+        let k = file.kdf;
+        if !(8..=1024 * 1024).contains(&k.memory_kib)
+            || !(1..=16).contains(&k.iterations)
+            || !(1..=16).contains(&k.parallelism)
+        {
+            return Err(VaultError::Corrupt(
+                "key file: KDF parameters out of range".into(),
+            ));
+        }
         Ok(file)
     }
 
@@ -203,7 +213,8 @@ mod tests {
     fn garbage_key_files_are_corrupt_not_panics() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vault.key");
-        for junk in ["", "{}", "not json", r#"{"format":9}"#] {
+        let absurd = r#"{"format":1,"vault_id":"v","kdf":{"memory_kib":4000000000,"iterations":1,"parallelism":1},"salt":"00","nonce":"00","wrapped_key":"00"}"#;
+        for junk in ["", "{}", "not json", r#"{"format":9}"#, absurd] {
             std::fs::write(&path, junk).unwrap();
             let err = KeyFile::read(&path).unwrap_err();
             assert_eq!(err.code(), crate::Code::VaultCorrupt, "{junk:?}");

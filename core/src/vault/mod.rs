@@ -136,51 +136,73 @@ impl Vault {
         if !strength.acceptable {
             return Err(VaultError::WeakPassphrase(strength::rule()));
         }
-        if dir.join(DB_FILE).exists() {
+        if dir.join(DB_FILE).exists() || dir.join(KEY_FILE).exists() {
             return Err(VaultError::Exists(dir.display().to_string()));
         }
+        // Built in a staging folder and renamed into place, so a crash part-way
+        // leaves no half-made vault where the app looks for one.
+        let staging = fsx::sibling(dir, ".creating");
+        let _ = std::fs::remove_dir_all(&staging);
+        let built = Vault::build(&staging, owner, passphrase, kdf);
+        let (key, vault_id, recovery) = match built {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(e);
+            }
+        };
+        if let Err(e) = fsx::move_into_place(&staging, dir) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        if let Err(e) = keystore.store(&vault_id, &key) {
+            tracing::warn!(error = %e, "keychain unavailable; the vault opens with the passphrase only");
+        }
+        let recovery = RecoveryKey(Zeroizing::new(recovery));
+        let vault = Vault::open_with_key(dir, key)?;
+        Ok((vault, recovery))
+    }
+
+    /// Lays out a complete new vault in `dir`; returns its key, id and the
+    /// recovery key's text.
+    fn build(
+        dir: &Path,
+        owner: &str,
+        passphrase: &Passphrase,
+        kdf: KdfParams,
+    ) -> Result<(VaultKey, String, String), VaultError> {
         fsx::create_private_dir(dir)?;
         fsx::create_private_dir(&dir.join(ATTACHMENTS_DIR))?;
-
-        let key = VaultKey::generate().map_err(|e| VaultError::Corrupt(e.to_string()))?;
+        let key = VaultKey::generate().map_err(|e| VaultError::Internal(e.to_string()))?;
         let vault_id = uuid::Uuid::new_v4().to_string();
         let device_id = uuid::Uuid::new_v4().to_string();
-        // The wrapped key first: a crash before the database exists leaves a
-        // stray key file that the next create overwrites; the reverse would
-        // leave a database nobody can open.
         KeyFile::wrap(&vault_id, &key, passphrase, kdf)?.write(&dir.join(KEY_FILE))?;
 
         let recovery = age::x25519::Identity::generate();
         let attachment_identity = age::x25519::Identity::generate();
         let mut conn = open_connection(&dir.join(DB_FILE), &key)?;
         schema::migrate_to(&mut conn, schema::LATEST)?;
-        {
-            let tx = conn.transaction()?;
-            for (k, v) in [
-                ("vault_id", vault_id.as_str()),
-                ("device_id", device_id.as_str()),
-                ("owner", owner),
-                (
-                    "attachment_identity",
-                    attachment_identity.to_string().expose_secret(),
-                ),
-                ("recovery_recipient", &recovery.to_public().to_string()),
-            ] {
-                tx.execute(
-                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
-                    params![k, v],
-                )?;
-            }
-            tx.commit()?;
+        let tx = conn.transaction()?;
+        for (k, v) in [
+            ("vault_id", vault_id.as_str()),
+            ("device_id", device_id.as_str()),
+            ("owner", owner),
+            (
+                "attachment_identity",
+                attachment_identity.to_string().expose_secret(),
+            ),
+            ("recovery_recipient", &recovery.to_public().to_string()),
+        ] {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
         }
-        if let Err(e) = keystore.store(&vault_id, &key) {
-            tracing::warn!(error = %e, "keychain unavailable; the vault opens with the passphrase only");
-        }
-        let recovery = RecoveryKey(Zeroizing::new(
-            recovery.to_string().expose_secret().to_owned(),
-        ));
-        let vault = Vault::finish_open(dir, conn, key)?;
-        Ok((vault, recovery))
+        tx.commit()?;
+        drop(conn);
+        fsx::sync_dir(&dir.join(DB_FILE))?;
+        let recovery_text = recovery.to_string().expose_secret().to_owned();
+        Ok((key, vault_id, recovery_text))
     }
 
     /// Opens an existing vault with the passphrase or the keychain.

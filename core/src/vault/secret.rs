@@ -39,10 +39,10 @@ impl VaultKey {
 
     /// A separate key for a purpose (attachment names, …), so one key is
     /// never used for two jobs.
-    pub(crate) fn derive(&self, purpose: &str) -> [u8; 32] {
+    pub(crate) fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.0);
         let tag = ring::hmac::sign(&key, purpose.as_bytes());
-        let mut out = [0u8; 32];
+        let mut out = Zeroizing::new([0u8; 32]);
         out.copy_from_slice(tag.as_ref());
         out
     }
@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn derived_keys_differ_by_purpose() {
         let key = VaultKey::from_bytes([1; 32]);
-        assert_ne!(key.derive("a"), key.derive("b"));
-        assert_eq!(key.derive("a"), key.derive("a"));
+        assert_ne!(*key.derive("a"), *key.derive("b"));
+        assert_eq!(*key.derive("a"), *key.derive("a"));
     }
 }

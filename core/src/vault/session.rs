@@ -181,10 +181,9 @@ impl Session {
     /// Sets the idle auto-lock (1 to 240 minutes) and keeps it in the vault.
     pub fn set_idle_minutes(&mut self, minutes: u32) -> Result<(), VaultError> {
         if !(1..=240).contains(&minutes) {
-            return Err(VaultError::Io {
-                path: IDLE_SETTING.into(),
-                message: "idle lock must be between 1 and 240 minutes".into(),
-            });
+            return Err(VaultError::Invalid(
+                "the idle lock must be between 1 and 240 minutes".into(),
+            ));
         }
         self.with_vault(|v| v.set_setting(IDLE_SETTING, &minutes.to_string()))?;
         self.idle = Duration::from_secs(u64::from(minutes) * 60);

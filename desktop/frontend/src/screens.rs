@@ -278,7 +278,20 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     } else {
         rsx! { SectionPage { section: section() } }
     };
+    // Clicks and keys anywhere count as activity for the idle lock, at most
+    // one call every 30 seconds.
+    let mut last_touch = use_signal(|| 0f64);
+    let mut touch = move || {
+        let now = js_sys::Date::now();
+        if now - last_touch() > 30_000.0 {
+            last_touch.set(now);
+            spawn(async move {
+                let _ = tauri::call::<()>("touch_vault", NoArgs {}).await;
+            });
+        }
+    };
     rsx! {
+        div { class: "activity", onclick: move |_| touch(), onkeydown: move |_| touch(),
         AppShell {
             active: section(),
             on_navigate: move |s| section.set(s),
@@ -287,6 +300,7 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
             },
             relay,
             {page}
+        }
         }
     }
 }

@@ -12,7 +12,10 @@ use tauri::{AppHandle, State};
 use super::CommandError;
 use crate::vault::{VaultHolder, emit_progress};
 
-#[tauri::command]
+// Every vault command runs off the main thread: the session lock may be held
+// by a long backup, and the window must not freeze meanwhile.
+
+#[tauri::command(async)]
 pub fn vault_status(vault: State<'_, VaultHolder>) -> VaultStatus {
     vault.status()
 }
@@ -29,6 +32,12 @@ pub fn passphrase_strength(passphrase: String) -> Strength {
 pub struct Created {
     /// Shown once on the onboarding screen, never stored by the app.
     pub recovery_key: String,
+}
+
+impl Drop for Created {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.recovery_key);
+    }
 }
 
 #[tauri::command(async)]
@@ -59,12 +68,18 @@ pub fn unlock_with_keychain(vault: State<'_, VaultHolder>) -> Result<(), Command
     Ok(())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn lock_vault(vault: State<'_, VaultHolder>) {
     vault.lock();
 }
 
-#[tauri::command]
+/// The user is active (typing, clicking): postpones the idle lock.
+#[tauri::command(async)]
+pub fn touch_vault(vault: State<'_, VaultHolder>) {
+    vault.touch();
+}
+
+#[tauri::command(async)]
 pub fn set_idle_lock(minutes: u32, vault: State<'_, VaultHolder>) -> Result<(), CommandError> {
     vault.session(|s| s.set_idle_minutes(minutes))?;
     vault.announce();
@@ -122,8 +137,10 @@ pub fn restore_vault(
     vault: State<'_, VaultHolder>,
 ) -> Result<(), CommandError> {
     let with = match key {
-        RestoreKey::RecoveryKey { recovery_key } => {
-            RestoreWith::RecoveryKey(RecoveryKey::parse(&recovery_key)?)
+        RestoreKey::RecoveryKey { mut recovery_key } => {
+            let parsed = RecoveryKey::parse(&recovery_key);
+            zeroize::Zeroize::zeroize(&mut recovery_key);
+            RestoreWith::RecoveryKey(parsed?)
         }
         RestoreKey::Passphrase { passphrase } => {
             RestoreWith::Passphrase(Passphrase::new(passphrase))
