@@ -62,7 +62,7 @@ async fn onboarding_then_lock_then_unlock() {
         .unwrap();
     app.click("#unlock-submit").await.unwrap();
     let error = app.wait_for("#unlock-error", WAIT).await.unwrap();
-    assert!(error.contains("wrong passphrase"), "{error}");
+    assert!(error.contains("Wrong passphrase"), "{error}");
     app.screenshot("5-wrong-passphrase").await.unwrap();
 
     app.fill("#unlock-passphrase", PASSPHRASE).await.unwrap();
@@ -103,7 +103,7 @@ async fn onboarding_then_lock_then_unlock() {
     app.click("#unlock-submit").await.unwrap();
     let error = app.wait_for("#unlock-error", WAIT).await.unwrap();
     assert!(
-        error.contains("wrong passphrase"),
+        error.contains("Wrong passphrase"),
         "old passphrase still works: {error}"
     );
     app.fill("#unlock-passphrase", newer).await.unwrap();

@@ -107,6 +107,18 @@ impl I18n {
         self.format(id, Some(&fargs))
     }
 
+    /// The user-facing sentence for an error: the locale's message for its
+    /// stable code (`vault.wrong_passphrase` → `error-vault-wrong-passphrase`),
+    /// or, for a code without one, the message the error came with.
+    pub fn error(&self, code: &str, message: &str) -> String {
+        let id = format!("error-{}", code.replace(['.', '_'], "-"));
+        if self.has(&id) {
+            self.t(&id)
+        } else {
+            message.to_owned()
+        }
+    }
+
     /// Whether the locale has a message with this id.
     pub fn has(&self, id: &str) -> bool {
         self.bundle().is_some_and(|b| b.bundle.has_message(id))
@@ -168,6 +180,16 @@ mod tests {
         );
         let missing = format!("no-such-{}", "message");
         assert_eq!(en.t(&missing), missing);
+    }
+
+    #[test]
+    fn errors_are_translated_by_code_with_the_message_as_fallback() {
+        let en = I18n::new(Locale::En);
+        assert_eq!(
+            en.error("vault.wrong_passphrase", "wrong passphrase"),
+            "Wrong passphrase. Check it and try again."
+        );
+        assert_eq!(en.error("no.such_code", "as sent"), "as sent");
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn OnboardingScreen(
     recovery: Signal<Option<String>>,
     vault: Signal<Option<VaultStatus>>,
 ) -> Element {
+    let i18n = use_i18n();
     let mut strength = use_signal(|| None::<Strength>);
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
@@ -59,7 +60,7 @@ pub fn OnboardingScreen(
                     let args = CreateArgs { owner: req.owner, passphrase: req.passphrase };
                     match tauri::call::<Created>("create_vault", args).await {
                         Ok(created) => recovery.set(Some(created.recovery_key)),
-                        Err(e) => error.set(Some(e.message)),
+                        Err(e) => error.set(Some(i18n.error(&e.code, &e.message))),
                     }
                     busy.set(false);
                 },
@@ -136,6 +137,7 @@ fn use_progress(operation: &'static str) -> Signal<Option<u8>> {
 
 #[component]
 fn RestoreScreen(on_cancel: EventHandler<()>, vault: Signal<Option<VaultStatus>>) -> Element {
+    let i18n = use_i18n();
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
     let percent = use_progress("restore");
@@ -162,7 +164,7 @@ fn RestoreScreen(on_cancel: EventHandler<()>, vault: Signal<Option<VaultStatus>>
                                 vault.set(Some(s));
                             }
                         }
-                        Err(e) => error.set(Some(e.message)),
+                        Err(e) => error.set(Some(i18n.error(&e.code, &e.message))),
                     }
                     busy.set(false);
                 },
@@ -173,6 +175,7 @@ fn RestoreScreen(on_cancel: EventHandler<()>, vault: Signal<Option<VaultStatus>>
 
 #[component]
 pub fn UnlockScreen(keychain: bool) -> Element {
+    let i18n = use_i18n();
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
     rsx! {
@@ -185,13 +188,13 @@ pub fn UnlockScreen(keychain: bool) -> Element {
                     busy.set(true);
                     error.set(None);
                     if let Err(e) = tauri::call::<()>("unlock_vault", PassphraseArgs { passphrase }).await {
-                        error.set(Some(e.message));
+                        error.set(Some(i18n.error(&e.code, &e.message)));
                     }
                     busy.set(false);
                 },
                 on_keychain: move |_| async move {
                     if let Err(e) = tauri::call::<()>("unlock_with_keychain", NoArgs {}).await {
-                        error.set(Some(e.message));
+                        error.set(Some(i18n.error(&e.code, &e.message)));
                     }
                 },
             }
@@ -252,14 +255,14 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
                     let changed = tauri::call::<()>("change_passphrase", args).await;
                     message.set(Some(match changed {
                         Ok(()) => i18n.t("settings-passphrase-changed"),
-                        Err(e) => e.message,
+                        Err(e) => i18n.error(&e.code, &e.message),
                     }));
                 },
                 on_idle: move |minutes: u32| async move {
                     let saved = tauri::call::<()>("set_idle_lock", IdleArgs { minutes }).await;
                     message.set(Some(match saved {
                         Ok(()) => i18n.t("settings-saved"),
-                        Err(e) => e.message,
+                        Err(e) => i18n.error(&e.code, &e.message),
                     }));
                 },
                 on_backup: move |path: String| async move {
@@ -269,7 +272,7 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
                     let done = tauri::call::<BackupSummary>("backup_vault", args).await;
                     message.set(Some(match done {
                         Ok(s) => i18n.t_args("settings-backup-done", &[("size", &format_size(s.bytes))]),
-                        Err(e) => e.message,
+                        Err(e) => i18n.error(&e.code, &e.message),
                     }));
                     backing_up.set(false);
                 },

@@ -100,3 +100,16 @@ settings-passphrase-current = Current passphrase
 settings-passphrase-new = New passphrase
 settings-passphrase-change = Change passphrase
 settings-passphrase-changed = Passphrase changed. Use the new one from now on.
+
+## Errors, by stable code (`error-` + the code with . and _ as -)
+error-vault-wrong-passphrase = Wrong passphrase. Check it and try again.
+error-vault-weak-passphrase = That passphrase is too easy to guess. Use at least 12 characters — a few unrelated words work well.
+error-vault-keychain = This computer's keychain has no key for Bloom. Unlock with your passphrase.
+error-vault-exists = A vault already exists here.
+error-vault-locked = Bloom is locked. Unlock it to continue.
+error-vault-io = Bloom could not read or write its files. Check the disk has space and the folder can be written.
+error-vault-corrupt = The vault's files are damaged. Restore from a backup.
+error-backup-wrong-key = That recovery key or passphrase does not open this backup.
+error-backup-invalid = That file is not a Bloom backup, or it is damaged.
+error-input-invalid = That value is not allowed here.
+error-internal = Something went wrong inside Bloom.
