@@ -4,7 +4,7 @@
 use bloom_core::vault_status::Strength;
 use dioxus::prelude::*;
 
-use super::strength_meter::StrengthMeter;
+use super::new_passphrase::NewPassphraseFields;
 use crate::i18n::use_i18n;
 
 /// What the create form sends.
@@ -25,8 +25,8 @@ pub fn CreateVaultForm(
 ) -> Element {
     let i18n = use_i18n();
     let mut owner = use_signal(String::new);
-    let mut passphrase = use_signal(String::new);
-    let mut confirm = use_signal(String::new);
+    let passphrase = use_signal(String::new);
+    let confirm = use_signal(String::new);
     let acceptable = strength.as_ref().is_some_and(|s| s.acceptable);
     let matches = !confirm().is_empty() && confirm() == passphrase();
     let ready = acceptable && matches && !owner().trim().is_empty() && !busy;
@@ -44,19 +44,13 @@ pub fn CreateVaultForm(
                 label { r#for: "owner", {i18n.t("onboarding-name")} }
                 input { id: "owner", r#type: "text", autocomplete: "name", value: "{owner}",
                     oninput: move |e| owner.set(e.value()) }
-                label { r#for: "passphrase", {i18n.t("onboarding-passphrase")} }
-                input { id: "passphrase", r#type: "password", autocomplete: "new-password", value: "{passphrase}",
-                    oninput: move |e| {
-                        passphrase.set(e.value());
-                        on_passphrase.call(e.value());
-                    }
-                }
-                StrengthMeter { strength: strength.clone() }
-                label { r#for: "passphrase-confirm", {i18n.t("onboarding-confirm")} }
-                input { id: "passphrase-confirm", r#type: "password", autocomplete: "new-password", value: "{confirm}",
-                    oninput: move |e| confirm.set(e.value()) }
-                if !confirm().is_empty() && !matches {
-                    p { class: "field-error", {i18n.t("onboarding-mismatch")} }
+                NewPassphraseFields {
+                    id: "passphrase",
+                    label: i18n.t("onboarding-passphrase"),
+                    passphrase,
+                    confirm,
+                    strength: strength.clone(),
+                    on_passphrase,
                 }
                 if let Some(e) = error.as_ref() {
                     p { class: "form-error", id: "onboarding-error", role: "alert", {e.clone()} }

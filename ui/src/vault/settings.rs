@@ -1,7 +1,7 @@
 use bloom_core::vault_status::Strength;
 use dioxus::prelude::*;
 
-use super::strength_meter::StrengthMeter;
+use super::new_passphrase::NewPassphraseFields;
 use crate::i18n::use_i18n;
 
 /// What the change-passphrase form sends.
@@ -64,17 +64,14 @@ pub fn VaultSettings(
             label { r#for: "current-passphrase", {i18n.t("settings-passphrase-current")} }
             input { id: "current-passphrase", r#type: "password", autocomplete: "current-password",
                 value: "{current}", oninput: move |e| current.set(e.value()) }
-            label { r#for: "new-passphrase", {i18n.t("settings-passphrase-new")} }
-            input { id: "new-passphrase", r#type: "password", autocomplete: "new-password", value: "{new}",
-                oninput: move |e| {
-                    new.set(e.value());
-                    on_new_passphrase.call(e.value());
-                }
+            NewPassphraseFields {
+                id: "new-passphrase",
+                label: i18n.t("settings-passphrase-new"),
+                passphrase: new,
+                confirm,
+                strength: strength.clone(),
+                on_passphrase: on_new_passphrase,
             }
-            StrengthMeter { strength: strength.clone() }
-            label { r#for: "new-passphrase-confirm", {i18n.t("onboarding-confirm")} }
-            input { id: "new-passphrase-confirm", r#type: "password", autocomplete: "new-password",
-                value: "{confirm}", oninput: move |e| confirm.set(e.value()) }
             button { id: "passphrase-change", disabled: !can_change,
                 onclick: move |_| if can_change {
                     on_change_passphrase.call(PassphraseChange { current: current(), new: new() });
