@@ -10,6 +10,8 @@ pub mod consent;
 pub mod durable;
 pub mod error;
 pub mod hex;
+#[cfg(feature = "vault")]
+pub mod records;
 pub mod sync;
 #[cfg(feature = "vault")]
 pub mod vault;

@@ -110,7 +110,8 @@ impl std::fmt::Debug for Vault {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
+/// Now, in UTC milliseconds.
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -285,6 +286,18 @@ impl Vault {
 
     /// Writes (creates or replaces) a record and audits it, in one transaction.
     pub fn put_record(&mut self, id: &str, kind: &str, body: &[u8]) -> Result<(), VaultError> {
+        self.write_record_with(id, kind, body, |_| Ok(()))
+    }
+
+    /// Writes a record, audits it and runs `also` (a projection update) in the
+    /// same transaction; if `also` fails nothing is written.
+    pub(crate) fn write_record_with(
+        &mut self,
+        id: &str,
+        kind: &str,
+        body: &[u8],
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
         let now = now_ms();
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -293,6 +306,7 @@ impl Vault {
             params![id, kind, body, now],
         )?;
         audit::append(&tx, &self.actor, Action::Write, id, now)?;
+        also(&tx)?;
         tx.commit()?;
         Ok(())
     }

@@ -47,6 +47,16 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX attachments_by_name ON attachments(name);
     "#,
+    // 3: the client list, a projection of the client chart documents.
+    r#"
+    CREATE TABLE clients (
+        id           TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        display_name TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        updated_ms   INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX clients_by_name ON clients(display_name COLLATE NOCASE);
+    "#,
 ];
 
 /// The version a fully migrated vault has.
