@@ -16,6 +16,31 @@ pub enum ConsentKind {
     PortalUse,
 }
 
+impl ConsentKind {
+    pub const ALL: [ConsentKind; 5] = [
+        ConsentKind::Treatment,
+        ConsentKind::Telehealth,
+        ConsentKind::MlAnalysis,
+        ConsentKind::SupervisorSharing,
+        ConsentKind::PortalUse,
+    ];
+
+    /// The stable name stored in documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentKind::Treatment => "treatment",
+            ConsentKind::Telehealth => "telehealth",
+            ConsentKind::MlAnalysis => "ml-analysis",
+            ConsentKind::SupervisorSharing => "supervisor-sharing",
+            ConsentKind::PortalUse => "portal-use",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConsentKind> {
+        ConsentKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConsentAction {
@@ -77,6 +102,15 @@ mod tests {
             action,
             at_ms,
             recorded_by: "Dr A".into(),
+        }
+    }
+
+    #[test]
+    fn kind_names_round_trip_and_match_serde() {
+        for kind in ConsentKind::ALL {
+            assert_eq!(ConsentKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
     }
 

@@ -5,13 +5,15 @@
 //! Document layout (Automerge map at the root):
 //! `given_name`, `family_name`, `preferred_name` (text scalars, last writer
 //! wins per field), `status` (scalar), `status_history` (list of maps
-//! `{status, at_ms, by}`; concurrent appends both survive).
+//! `{status, at_ms, by}`; concurrent appends both survive), `consents` (list
+//! of maps `{kind, action, at_ms, by}`; append-only, see [`crate::consent`]).
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use crate::consent::{ConsentAction, ConsentKind, ConsentLog, ConsentRecord};
 use crate::vault::{Vault, VaultError};
 
 /// The record kind of client charts.
@@ -145,18 +147,81 @@ fn append_status(
     by: &str,
 ) -> Result<(), VaultError> {
     doc.put(ROOT, "status", status.as_str()).map_err(am)?;
-    let list = match doc.get(ROOT, "status_history").map_err(am)? {
-        Some((_, list)) => list,
-        None => doc
-            .put_object(ROOT, "status_history", ObjType::List)
-            .map_err(am)?,
-    };
+    let list = list(doc, "status_history")?;
     let at = doc.length(&list);
     let item = doc.insert_object(&list, at, ObjType::Map).map_err(am)?;
     doc.put(&item, "status", status.as_str()).map_err(am)?;
     doc.put(&item, "at_ms", at_ms).map_err(am)?;
     doc.put(&item, "by", by).map_err(am)?;
     Ok(())
+}
+
+/// The list at `key`, made if the document has none yet.
+fn list(doc: &mut AutoCommit, key: &str) -> Result<ObjId, VaultError> {
+    match doc.get(ROOT, key).map_err(am)? {
+        Some((_, list)) => Ok(list),
+        None => doc.put_object(ROOT, key, ObjType::List).map_err(am),
+    }
+}
+
+/// The chart's consent history.
+pub fn consents(doc: &AutoCommit) -> ConsentLog {
+    let mut log = ConsentLog::new();
+    let Ok(Some((_, list))) = doc.get(ROOT, "consents") else {
+        return log;
+    };
+    for i in 0..doc.length(&list) {
+        let Ok(Some((_, item))) = doc.get(&list, i) else {
+            continue;
+        };
+        let kind = text(doc, &item, "kind").and_then(|k| ConsentKind::parse(&k));
+        let action = match text(doc, &item, "action").as_deref() {
+            Some("granted") => Some(ConsentAction::Granted),
+            Some("revoked") => Some(ConsentAction::Revoked),
+            _ => None,
+        };
+        if let (Some(kind), Some(action), Some(at_ms)) = (kind, action, int(doc, &item, "at_ms")) {
+            log.record(ConsentRecord {
+                kind,
+                action,
+                at_ms,
+                recorded_by: text(doc, &item, "by").unwrap_or_default(),
+            });
+        }
+    }
+    log
+}
+
+/// Records that the client granted or revoked `kind`, effective now. Earlier
+/// records are never changed.
+pub fn record_consent(
+    vault: &mut Vault,
+    id: &str,
+    kind: ConsentKind,
+    action: ConsentAction,
+) -> Result<(), VaultError> {
+    let mut doc = vault.load_document(id)?;
+    let list = list(&mut doc, "consents")?;
+    let at = doc.length(&list);
+    let item = doc.insert_object(&list, at, ObjType::Map).map_err(am)?;
+    doc.put(&item, "kind", kind.as_str()).map_err(am)?;
+    let action = match action {
+        ConsentAction::Granted => "granted",
+        ConsentAction::Revoked => "revoked",
+    };
+    doc.put(&item, "action", action).map_err(am)?;
+    doc.put(&item, "at_ms", crate::vault::now_ms())
+        .map_err(am)?;
+    doc.put(&item, "by", vault.actor().user.as_str())
+        .map_err(am)?;
+    save(vault, id, &mut doc)
+}
+
+/// Whether the client has `kind` consented now: the one question every
+/// feature that needs consent asks.
+pub fn is_consented(vault: &mut Vault, id: &str, kind: ConsentKind) -> Result<bool, VaultError> {
+    let doc = vault.load_document(id)?;
+    Ok(consents(&doc).is_consented(kind, crate::vault::now_ms()))
 }
 
 fn summary(id: &str, doc: &AutoCommit, updated_ms: i64) -> Result<ClientSummary, VaultError> {
@@ -340,6 +405,22 @@ mod tests {
             [CaseStatus::Intake, CaseStatus::Active, CaseStatus::Paused]
         );
         assert_eq!(list_clients(&v).unwrap()[0].status, CaseStatus::Paused);
+    }
+
+    #[test]
+    fn consent_is_granted_then_revoked_and_the_history_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = vault(dir.path());
+        let id = create_client(&mut v, &new("Ana", "Silva", None)).unwrap();
+        assert!(!is_consented(&mut v, &id, ConsentKind::MlAnalysis).unwrap());
+        record_consent(&mut v, &id, ConsentKind::MlAnalysis, ConsentAction::Granted).unwrap();
+        assert!(is_consented(&mut v, &id, ConsentKind::MlAnalysis).unwrap());
+        assert!(!is_consented(&mut v, &id, ConsentKind::PortalUse).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        record_consent(&mut v, &id, ConsentKind::MlAnalysis, ConsentAction::Revoked).unwrap();
+        assert!(!is_consented(&mut v, &id, ConsentKind::MlAnalysis).unwrap());
+        let doc = v.load_document(&id).unwrap();
+        assert_eq!(consents(&doc).records().len(), 2);
     }
 
     #[test]
