@@ -59,6 +59,20 @@ pub enum Severity {
 }
 
 impl Instrument {
+    /// The stable name stored in documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => "phq-9",
+            Instrument::Gad7 => "gad-7",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Instrument> {
+        [Instrument::Phq9, Instrument::Gad7]
+            .into_iter()
+            .find(|i| i.as_str() == s)
+    }
+
     pub fn items(self) -> &'static [&'static str] {
         match self {
             Instrument::Phq9 => &PHQ9_ITEMS,
@@ -98,6 +112,18 @@ impl Instrument {
                 (10, Severity::Moderate),
                 (15, Severity::Severe),
             ],
+        }
+    }
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Minimal => "minimal",
+            Severity::Mild => "mild",
+            Severity::Moderate => "moderate",
+            Severity::ModeratelySevere => "moderately-severe",
+            Severity::Severe => "severe",
         }
     }
 }

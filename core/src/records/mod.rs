@@ -6,7 +6,9 @@
 //! screens read) in one SQLite transaction — never one without the others.
 //!
 //! - [`document`]: saving and loading documents through the vault.
-//! - [`client`]: the client chart (names, case status with its history).
+//! - [`client`]: the client chart (names, case status with its history, consents).
+//! - [`assessment`]: PHQ-9 / GAD-7 results, one document each, scored on save.
 
+pub mod assessment;
 pub mod client;
 pub mod document;

@@ -57,6 +57,19 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX clients_by_name ON clients(display_name COLLATE NOCASE);
     "#,
+    // 4: scored questionnaires, a projection of the assessment documents.
+    r#"
+    CREATE TABLE assessments (
+        id           TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id    TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        instrument   TEXT NOT NULL,
+        total        INTEGER NOT NULL,
+        severity     TEXT NOT NULL,
+        safety_alert INTEGER NOT NULL,
+        taken_ms     INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX assessments_by_client ON assessments(client_id, instrument, taken_ms);
+    "#,
 ];
 
 /// The version a fully migrated vault has.

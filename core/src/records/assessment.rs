@@ -1,0 +1,157 @@
+//! Assessment results: each completed PHQ-9 or GAD-7 is its own document
+//! (answers and when they were given), scored by [`crate::assessment`] when
+//! saved; the `assessments` projection holds totals for charts over time.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ROOT};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::{self, Instrument, Scored};
+use crate::vault::{Vault, VaultError};
+
+pub const KIND: &str = "assessment";
+
+/// One point of a client's scores over time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScorePoint {
+    pub assessment_id: String,
+    pub taken_ms: i64,
+    pub total: u8,
+    pub safety_alert: bool,
+}
+
+fn am(e: automerge::AutomergeError) -> VaultError {
+    VaultError::Corrupt(format!("assessment: {e}"))
+}
+
+/// Scores and stores a completed questionnaire for a client. Returns the
+/// scored result, whose `safety_alert` the caller must surface at once.
+pub fn record(
+    vault: &mut Vault,
+    client_id: &str,
+    instrument: Instrument,
+    answers: &[u8],
+    taken_ms: i64,
+) -> Result<(String, Scored), VaultError> {
+    let scored =
+        assessment::score(instrument, answers).map_err(|e| VaultError::Invalid(e.to_string()))?;
+    if !vault.has_record(client_id)? {
+        return Err(VaultError::RecordNotFound(client_id.to_owned()));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "client_id", client_id).map_err(am)?;
+    doc.put(ROOT, "instrument", instrument.as_str())
+        .map_err(am)?;
+    doc.put(ROOT, "taken_ms", taken_ms).map_err(am)?;
+    let list = doc.put_object(ROOT, "answers", ObjType::List).map_err(am)?;
+    for (i, a) in answers.iter().enumerate() {
+        doc.insert(&list, i, u64::from(*a)).map_err(am)?;
+    }
+    let row = scored.clone();
+    vault.save_document(&id, KIND, &mut doc, |tx| {
+        tx.execute(
+            "INSERT INTO assessments
+             (id, client_id, instrument, total, severity, safety_alert, taken_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                client_id,
+                instrument.as_str(),
+                row.total,
+                row.severity.as_str(),
+                row.safety_alert,
+                taken_ms
+            ],
+        )?;
+        Ok(())
+    })?;
+    Ok((id, scored))
+}
+
+/// A client's totals on one instrument, oldest first (for the score chart).
+pub fn scores_over_time(
+    vault: &Vault,
+    client_id: &str,
+    instrument: Instrument,
+) -> Result<Vec<ScorePoint>, VaultError> {
+    let mut stmt = vault.connection().prepare(
+        "SELECT id, taken_ms, total, safety_alert FROM assessments
+         WHERE client_id = ?1 AND instrument = ?2 ORDER BY taken_ms, id",
+    )?;
+    let rows = stmt.query_map(params![client_id, instrument.as_str()], |r| {
+        Ok(ScorePoint {
+            assessment_id: r.get(0)?,
+            taken_ms: r.get(1)?,
+            total: r.get(2)?,
+            safety_alert: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::Severity;
+    use crate::records::client::{self, NewClient};
+    use crate::vault::{KdfParams, NoKeychain, Passphrase};
+
+    #[test]
+    fn scores_are_stored_per_client_in_time_order_with_safety_alerts() {
+        let dir = tempfile::tempdir().unwrap();
+        let kdf = KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let pass = Passphrase::new("violet tram coffee lantern");
+        let (mut v, _) = Vault::create(dir.path(), "Dr A", &pass, &NoKeychain, kdf).unwrap();
+        let new = NewClient {
+            given_name: "Ana".into(),
+            family_name: "Silva".into(),
+            preferred_name: None,
+        };
+        let ana = client::create_client(&mut v, &new).unwrap();
+
+        let (_, later) = record(&mut v, &ana, Instrument::Phq9, &[1; 9], 2_000).unwrap();
+        assert_eq!(later.total, 9);
+        assert!(later.safety_alert, "item 9 answered 1");
+        let (_, first) = record(
+            &mut v,
+            &ana,
+            Instrument::Phq9,
+            &[3, 3, 3, 2, 2, 2, 2, 2, 0],
+            1_000,
+        )
+        .unwrap();
+        assert_eq!(first.severity, Severity::ModeratelySevere);
+        record(&mut v, &ana, Instrument::Gad7, &[0; 7], 1_500).unwrap();
+
+        let phq: Vec<_> = scores_over_time(&v, &ana, Instrument::Phq9)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.taken_ms, p.total, p.safety_alert))
+            .collect();
+        assert_eq!(phq, [(1_000, 19, false), (2_000, 9, true)]);
+        assert_eq!(
+            scores_over_time(&v, &ana, Instrument::Gad7).unwrap().len(),
+            1
+        );
+
+        // Garbage answers and unknown clients are refused; nothing is stored.
+        assert!(matches!(
+            record(&mut v, &ana, Instrument::Phq9, &[0; 8], 3_000),
+            Err(VaultError::Invalid(_))
+        ));
+        assert!(matches!(
+            record(&mut v, "nobody", Instrument::Gad7, &[0; 7], 3_000),
+            Err(VaultError::RecordNotFound(_))
+        ));
+        assert_eq!(
+            scores_over_time(&v, &ana, Instrument::Phq9).unwrap().len(),
+            2
+        );
+    }
+}
