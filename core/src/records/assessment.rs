@@ -96,18 +96,12 @@ mod tests {
     use super::*;
     use crate::assessment::Severity;
     use crate::records::client::{self, NewClient};
-    use crate::vault::{KdfParams, NoKeychain, Passphrase};
+    use crate::vault::test_support::quick_vault;
 
     #[test]
     fn scores_are_stored_per_client_in_time_order_with_safety_alerts() {
         let dir = tempfile::tempdir().unwrap();
-        let kdf = KdfParams {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        };
-        let pass = Passphrase::new("violet tram coffee lantern");
-        let (mut v, _) = Vault::create(dir.path(), "Dr A", &pass, &NoKeychain, kdf).unwrap();
+        let mut v = quick_vault(dir.path());
         let new = NewClient {
             given_name: "Ana".into(),
             family_name: "Silva".into(),

@@ -354,19 +354,7 @@ pub fn rebuild_projection(vault: &mut Vault) -> Result<u64, VaultError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::{KdfParams, NoKeychain, Passphrase};
-
-    fn vault(dir: &std::path::Path) -> Vault {
-        let kdf = KdfParams {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        };
-        let pass = Passphrase::new("violet tram coffee lantern");
-        Vault::create(dir, "Dr A", &pass, &NoKeychain, kdf)
-            .unwrap()
-            .0
-    }
+    use crate::vault::test_support::quick_vault as vault;
 
     fn new(given: &str, family: &str, preferred: Option<&str>) -> NewClient {
         NewClient {

@@ -33,18 +33,12 @@ mod tests {
     use automerge::{ROOT, ReadDoc};
 
     use super::*;
-    use crate::vault::{KdfParams, NoKeychain, Passphrase};
+    use crate::vault::test_support::quick_vault;
 
     #[test]
     fn a_document_round_trips_and_a_failed_projection_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let kdf = KdfParams {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        };
-        let pass = Passphrase::new("violet tram coffee lantern");
-        let (mut vault, _) = Vault::create(dir.path(), "Dr A", &pass, &NoKeychain, kdf).unwrap();
+        let mut vault = quick_vault(dir.path());
         let mut doc = AutoCommit::new();
         doc.put(ROOT, "title", "intake").unwrap();
         vault

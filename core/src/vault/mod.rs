@@ -459,17 +459,35 @@ fn open_connection(path: &Path, key: &VaultKey) -> Result<Connection, VaultError
     Ok(conn)
 }
 
+/// What the crate's unit tests share: a vault with cheap key derivation.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_support {
     use super::*;
 
-    pub(crate) fn quick_kdf() -> KdfParams {
+    pub const PASSPHRASE: &str = "violet tram coffee lantern";
+
+    pub fn quick_kdf() -> KdfParams {
         KdfParams {
             memory_kib: 1024,
             iterations: 1,
             parallelism: 1,
         }
     }
+
+    /// A new vault in `dir` owned by "Dr A", without a keychain.
+    pub fn quick_vault(dir: &Path) -> Vault {
+        let pass = Passphrase::new(PASSPHRASE);
+        match Vault::create(dir, "Dr A", &pass, &NoKeychain, quick_kdf()) {
+            Ok((vault, _)) => vault,
+            Err(e) => panic!("cannot create a test vault: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::quick_kdf;
+    use super::*;
 
     fn pass() -> Passphrase {
         Passphrase::new("violet tram coffee lantern")
