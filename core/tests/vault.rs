@@ -442,3 +442,61 @@ fn a_marker_written_to_records_and_attachments_is_nowhere_on_disk() {
     let shown = format!("{secret:?} {}", VaultError::WrongPassphrase);
     assert!(!shown.contains(marker), "{shown}");
 }
+
+#[test]
+fn replacing_the_vault_with_a_backup_keeps_the_old_one_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault_dir = dir.path().join("vault");
+    let mut session = Session::new(&vault_dir, Arc::new(NoKeychain)).with_kdf(quick());
+    session.create("Dr A", &pass()).unwrap();
+    session
+        .with_vault(|v| v.put_record("chart-a", "chart", b"before the backup"))
+        .unwrap();
+    let archive = dir.path().join("b.bloom-backup");
+    session
+        .with_vault(|v| v.backup(&archive, BackupTo::Passphrase(pass()), &mut |_| {}))
+        .unwrap();
+    session
+        .with_vault(|v| v.put_record("chart-b", "chart", b"after the backup"))
+        .unwrap();
+
+    // A wrong key changes nothing: the current vault is back in place, locked.
+    let err = session
+        .replace_with_backup(
+            &archive,
+            RestoreWith::Passphrase(Passphrase::new("not the backup phrase")),
+            &pass(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), Code::BackupWrongKey);
+    assert_eq!(session.state(), VaultState::Locked);
+    session.unlock(&pass()).unwrap();
+    assert!(session.with_vault(|v| v.has_record("chart-b")).unwrap());
+
+    let kept = session
+        .replace_with_backup(
+            &archive,
+            RestoreWith::Passphrase(pass()),
+            &pass(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(session.state(), VaultState::Unlocked);
+    assert!(session.with_vault(|v| v.has_record("chart-a")).unwrap());
+    assert!(!session.with_vault(|v| v.has_record("chart-b")).unwrap());
+    // The replaced vault still holds what came after the backup.
+    let mut old = Vault::open(&kept, Unlock::Passphrase(&pass()), &NoKeychain).unwrap();
+    assert_eq!(old.get_record("chart-b").unwrap().body, b"after the backup");
+
+    session.lock();
+    let err = session
+        .replace_with_backup(
+            &archive,
+            RestoreWith::Passphrase(pass()),
+            &pass(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), Code::VaultLocked);
+}

@@ -33,6 +33,7 @@ pub fn run() {
             commands::vault::change_passphrase,
             commands::vault::backup_vault,
             commands::vault::restore_vault,
+            commands::vault::replace_vault_from_backup,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -110,6 +110,29 @@ async fn onboarding_then_lock_then_unlock() {
     app.click("#unlock-submit").await.unwrap();
     app.wait_for("#lock-vault", WAIT).await.unwrap();
 
+    // Settings → Restore: the backup replaces the vault; the old one is kept.
+    app.click("#nav-settings").await.unwrap();
+    app.click("#show-settings-restore").await.unwrap();
+    app.fill("#restore-archive", &backup.display().to_string())
+        .await
+        .unwrap();
+    app.fill("#restore-secret", &key).await.unwrap();
+    app.fill("#restore-passphrase", PASSPHRASE).await.unwrap();
+    app.click("#restore-start").await.unwrap();
+    let restored = wait_for_text(&app, "#settings-message", "Restored").await;
+    assert!(restored.contains("Restored"), "{restored}");
+    app.screenshot("8-settings-restore").await.unwrap();
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("vault.replaced-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "the replaced vault is kept aside");
+
     app.close().await;
 }
 

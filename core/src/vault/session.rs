@@ -119,6 +119,49 @@ impl Session {
         Ok(())
     }
 
+    /// Replaces the open vault with a backup (Settings → Restore). The current
+    /// vault is never deleted: it is moved aside to the returned folder first,
+    /// and moved back if the restore fails. Needs the vault unlocked, so only
+    /// someone who can open the current records can replace them.
+    pub fn replace_with_backup(
+        &mut self,
+        archive: &Path,
+        with: super::backup::RestoreWith,
+        new_passphrase: &Passphrase,
+        progress: &mut dyn FnMut(super::backup::Progress),
+    ) -> Result<PathBuf, VaultError> {
+        if self.vault.is_none() {
+            return Err(VaultError::Locked);
+        }
+        if !super::strength::assess(new_passphrase.expose()).acceptable {
+            return Err(VaultError::WeakPassphrase(super::strength::rule()));
+        }
+        self.lock();
+        let kept = super::fsx::sibling(&self.dir, &format!(".replaced-{}", super::now_ms()));
+        std::fs::rename(&self.dir, &kept).map_err(|e| VaultError::io(&self.dir, e))?;
+        super::fsx::sync_folder(kept.parent().unwrap_or(Path::new(".")))?;
+        match super::backup::restore(
+            archive,
+            with,
+            &self.dir,
+            new_passphrase,
+            self.keystore.as_ref(),
+            progress,
+        ) {
+            Ok(vault) => {
+                self.adopt(vault);
+                Ok(kept)
+            }
+            Err(e) => {
+                // Put the current vault back; the user unlocks it as before.
+                if let Err(back) = std::fs::rename(&kept, &self.dir) {
+                    tracing::error!(error = %back, kept = %kept.display(), "cannot move the vault back");
+                }
+                Err(e)
+            }
+        }
+    }
+
     fn adopt(&mut self, vault: Vault) {
         let minutes = vault
             .setting(IDLE_SETTING)

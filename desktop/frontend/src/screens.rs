@@ -108,6 +108,33 @@ enum RestoreKeyArg {
     Passphrase { passphrase: String },
 }
 
+impl From<RestoreRequest> for RestoreArgs {
+    /// A recovery key looks like `AGE-SECRET-KEY-…`; anything else is the
+    /// backup's passphrase.
+    fn from(req: RestoreRequest) -> Self {
+        let secret = req.secret.trim().to_owned();
+        let key = if secret.starts_with("AGE-SECRET-KEY-") {
+            RestoreKeyArg::RecoveryKey {
+                recovery_key: secret,
+            }
+        } else {
+            RestoreKeyArg::Passphrase {
+                passphrase: req.secret,
+            }
+        };
+        RestoreArgs {
+            archive: req.archive,
+            key,
+            new_passphrase: req.new_passphrase,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Replaced {
+    kept: String,
+}
+
 #[derive(Deserialize)]
 struct ProgressEvent {
     operation: String,
@@ -151,13 +178,7 @@ fn RestoreScreen(on_cancel: EventHandler<()>, vault: Signal<Option<VaultStatus>>
                 on_restore: move |req: RestoreRequest| async move {
                     busy.set(true);
                     error.set(None);
-                    let secret = req.secret.trim().to_owned();
-                    let key = if secret.starts_with("AGE-SECRET-KEY-") {
-                        RestoreKeyArg::RecoveryKey { recovery_key: secret }
-                    } else {
-                        RestoreKeyArg::Passphrase { passphrase: req.secret }
-                    };
-                    let args = RestoreArgs { archive: req.archive, key, new_passphrase: req.new_passphrase };
+                    let args = RestoreArgs::from(req);
                     match tauri::call::<()>("restore_vault", args).await {
                         Ok(()) => {
                             if let Ok(s) = tauri::call::<VaultStatus>("vault_status", NoArgs {}).await {
@@ -238,6 +259,10 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     let mut backing_up = use_signal(|| false);
     let mut strength = use_signal(|| None::<Strength>);
     let percent = use_progress("backup");
+    let restore_percent = use_progress("restore");
+    let mut restoring = use_signal(|| false);
+    let mut restore_busy = use_signal(|| false);
+    let mut restore_error = use_signal(|| None::<String>);
     let page = if section() == Section::Settings {
         rsx! {
             SectionPage { section: Section::Settings }
@@ -276,6 +301,29 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
                     }));
                     backing_up.set(false);
                 },
+            }
+            if restoring() {
+                RestoreForm {
+                    error: restore_error(),
+                    busy: restore_busy(),
+                    percent: if restore_busy() { restore_percent() } else { None },
+                    on_cancel: move |_| restoring.set(false),
+                    on_restore: move |req: RestoreRequest| async move {
+                        restore_busy.set(true);
+                        restore_error.set(None);
+                        match tauri::call::<Replaced>("replace_vault_from_backup", RestoreArgs::from(req)).await {
+                            Ok(r) => {
+                                restoring.set(false);
+                                message.set(Some(i18n.t_args("settings-restore-done", &[("kept", &r.kept)])));
+                            }
+                            Err(e) => restore_error.set(Some(i18n.error(&e.code, &e.message))),
+                        }
+                        restore_busy.set(false);
+                    },
+                }
+            } else {
+                button { id: "show-settings-restore", class: "link", onclick: move |_| restoring.set(true),
+                    {i18n.t("settings-restore")} }
             }
         }
     } else {

@@ -128,6 +128,49 @@ pub enum RestoreKey {
     Passphrase { passphrase: String },
 }
 
+#[derive(Serialize)]
+pub struct Replaced {
+    /// Where the vault that was replaced now lives.
+    pub kept: String,
+}
+
+/// Settings → Restore: replaces the open vault with a backup, keeping the
+/// current one aside.
+#[tauri::command(async)]
+pub fn replace_vault_from_backup(
+    archive: String,
+    key: RestoreKey,
+    new_passphrase: String,
+    app: AppHandle,
+    vault: State<'_, VaultHolder>,
+) -> Result<Replaced, CommandError> {
+    let with = restore_key(key)?;
+    let archive = PathBuf::from(archive);
+    let kept = vault.session(|s| {
+        s.replace_with_backup(&archive, with, &Passphrase::new(new_passphrase), &mut |p| {
+            emit_progress(&app, "restore", p)
+        })
+    });
+    // Locked, restored or put back: the screens follow the new state.
+    vault.announce();
+    Ok(Replaced {
+        kept: kept?.display().to_string(),
+    })
+}
+
+fn restore_key(key: RestoreKey) -> Result<RestoreWith, CommandError> {
+    Ok(match key {
+        RestoreKey::RecoveryKey { mut recovery_key } => {
+            let parsed = RecoveryKey::parse(&recovery_key);
+            zeroize::Zeroize::zeroize(&mut recovery_key);
+            RestoreWith::RecoveryKey(parsed?)
+        }
+        RestoreKey::Passphrase { passphrase } => {
+            RestoreWith::Passphrase(Passphrase::new(passphrase))
+        }
+    })
+}
+
 #[tauri::command(async)]
 pub fn restore_vault(
     archive: String,
