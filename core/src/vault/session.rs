@@ -107,16 +107,26 @@ impl Session {
         new_passphrase: &Passphrase,
         progress: &mut dyn FnMut(super::backup::Progress),
     ) -> Result<(), VaultError> {
-        let vault = super::backup::restore(
+        let vault = self.restore_into_dir(archive, with, new_passphrase, progress)?;
+        self.adopt(vault);
+        Ok(())
+    }
+
+    fn restore_into_dir(
+        &self,
+        archive: &Path,
+        with: super::backup::RestoreWith,
+        new_passphrase: &Passphrase,
+        progress: &mut dyn FnMut(super::backup::Progress),
+    ) -> Result<Vault, VaultError> {
+        super::backup::restore(
             archive,
             with,
             &self.dir,
             new_passphrase,
             self.keystore.as_ref(),
             progress,
-        )?;
-        self.adopt(vault);
-        Ok(())
+        )
     }
 
     /// Replaces the open vault with a backup (Settings → Restore). The current
@@ -140,14 +150,7 @@ impl Session {
         let kept = super::fsx::sibling(&self.dir, &format!(".replaced-{}", super::now_ms()));
         std::fs::rename(&self.dir, &kept).map_err(|e| VaultError::io(&self.dir, e))?;
         super::fsx::sync_folder(kept.parent().unwrap_or(Path::new(".")))?;
-        match super::backup::restore(
-            archive,
-            with,
-            &self.dir,
-            new_passphrase,
-            self.keystore.as_ref(),
-            progress,
-        ) {
+        match self.restore_into_dir(archive, with, new_passphrase, progress) {
             Ok(vault) => {
                 self.adopt(vault);
                 Ok(kept)

@@ -179,16 +179,7 @@ pub fn restore_vault(
     app: AppHandle,
     vault: State<'_, VaultHolder>,
 ) -> Result<(), CommandError> {
-    let with = match key {
-        RestoreKey::RecoveryKey { mut recovery_key } => {
-            let parsed = RecoveryKey::parse(&recovery_key);
-            zeroize::Zeroize::zeroize(&mut recovery_key);
-            RestoreWith::RecoveryKey(parsed?)
-        }
-        RestoreKey::Passphrase { passphrase } => {
-            RestoreWith::Passphrase(Passphrase::new(passphrase))
-        }
-    };
+    let with = restore_key(key)?;
     let archive = PathBuf::from(archive);
     vault.session(|s| {
         s.restore(&archive, with, &Passphrase::new(new_passphrase), &mut |p| {
