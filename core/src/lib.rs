@@ -10,6 +10,7 @@ pub mod consent;
 pub mod durable;
 pub mod error;
 pub mod hex;
+pub mod icd10;
 #[cfg(feature = "vault")]
 pub mod records;
 pub mod sync;
