@@ -12,6 +12,7 @@ pub mod error;
 pub mod hex;
 #[cfg(feature = "vault")]
 pub mod records;
+pub mod schedule;
 pub mod sync;
 #[cfg(feature = "vault")]
 pub mod vault;
