@@ -13,6 +13,7 @@ pub mod hex;
 pub mod icd10;
 #[cfg(feature = "vault")]
 pub mod records;
+pub mod schedule;
 pub mod sync;
 #[cfg(feature = "vault")]
 pub mod vault;
