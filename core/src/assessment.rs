@@ -128,6 +128,15 @@ impl Severity {
     }
 }
 
+/// One point of a client's scores over time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScorePoint {
+    pub assessment_id: String,
+    pub taken_ms: i64,
+    pub total: u8,
+    pub safety_alert: bool,
+}
+
 /// A scored questionnaire. Clinical content: its `Debug` shows only the instrument.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scored {

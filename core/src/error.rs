@@ -65,6 +65,12 @@ pub enum Code {
     BackupWrongKey,
     /// Questionnaire answers that cannot be scored.
     AssessmentInvalid,
+    /// A signed note cannot change; corrections are addenda.
+    NoteSigned,
+    /// Psychotherapy notes need their own unlock first.
+    PsychotherapyLocked,
+    /// Psychotherapy notes have no passphrase yet.
+    PsychotherapyNotSetUp,
     /// A value the user gave is out of range or malformed.
     InvalidInput,
     /// Anything without a more specific code.
@@ -99,6 +105,9 @@ const ALL: &[Code] = &[
     Code::BackupInvalid,
     Code::BackupWrongKey,
     Code::AssessmentInvalid,
+    Code::NoteSigned,
+    Code::PsychotherapyLocked,
+    Code::PsychotherapyNotSetUp,
     Code::InvalidInput,
     Code::Internal,
 ];
@@ -134,6 +143,9 @@ impl Code {
             Code::BackupInvalid => "backup.invalid",
             Code::BackupWrongKey => "backup.wrong_key",
             Code::AssessmentInvalid => "assessment.invalid",
+            Code::NoteSigned => "note.signed",
+            Code::PsychotherapyLocked => "psychotherapy.locked",
+            Code::PsychotherapyNotSetUp => "psychotherapy.not_set_up",
             Code::InvalidInput => "input.invalid",
             Code::Internal => "internal",
         }

@@ -4,17 +4,24 @@
 //! pinning and the QUIC client. Without it only plain data types remain, which
 //! is what the wasm frontend uses.
 
+pub mod appointment;
 pub mod assessment;
+pub mod chart;
 pub mod consent;
 #[cfg(any(feature = "net", feature = "vault"))]
 pub mod durable;
 pub mod error;
 pub mod hex;
 pub mod icd10;
+pub mod note;
+pub mod psychotherapy_note;
 #[cfg(feature = "vault")]
 pub mod records;
+pub mod safety_plan;
 pub mod schedule;
+pub mod search;
 pub mod sync;
+pub mod treatment_plan;
 #[cfg(feature = "vault")]
 pub mod vault;
 pub mod vault_status;

@@ -1,6 +1,6 @@
 //! The one place user-facing text comes from: Fluent bundles per locale.
 //!
-//! Messages live in `ui/locales/<lang>/bloom.ftl` and are compiled into the
+//! Messages live in `ui/locales/<lang>/*.ftl` (one file per area) and are compiled into the
 //! binary, so the desktop works offline and the relay needs no files at run time.
 //! A missing message renders as its id (and a test keeps that from shipping).
 
@@ -27,9 +27,14 @@ impl Locale {
         }
     }
 
-    fn source(self) -> &'static str {
+    /// The locale's message files, one per area of the app.
+    fn sources(self) -> &'static [&'static str] {
         match self {
-            Locale::En => include_str!("../locales/en/bloom.ftl"),
+            Locale::En => &[
+                include_str!("../locales/en/bloom.ftl"),
+                include_str!("../locales/en/clients.ftl"),
+                include_str!("../locales/en/calendar.ftl"),
+            ],
         }
     }
 
@@ -65,13 +70,15 @@ fn build(locale: Locale) -> Bundle {
     // Isolation marks would be invisible characters in every string; Bloom's
     // layouts set direction on the container instead.
     bundle.set_use_isolating(false);
-    let resource = match FluentResource::try_new(locale.source().to_owned()) {
-        Ok(r) => r,
-        // A syntax error keeps the parsable messages; the locale test fails on it.
-        Err((r, _)) => r,
-    };
-    // Duplicate ids are reported by the locale test; the first one wins here.
-    let _ = bundle.add_resource(resource);
+    for source in locale.sources() {
+        let resource = match FluentResource::try_new((*source).to_owned()) {
+            Ok(r) => r,
+            // A syntax error keeps the parsable messages; the locale test fails on it.
+            Err((r, _)) => r,
+        };
+        // Duplicate ids are reported by the locale test; the first one wins here.
+        let _ = bundle.add_resource(resource);
+    }
     Bundle { locale, bundle }
 }
 
@@ -162,11 +169,16 @@ mod tests {
     #[test]
     fn every_locale_parses_without_errors_or_duplicates() {
         for locale in Locale::ALL {
-            let resource = FluentResource::try_new(locale.source().to_owned());
-            assert!(resource.is_ok(), "{locale:?} has syntax errors");
             let mut bundle = FluentBundle::new_concurrent(vec![locale.langid()]);
-            let added = resource.map(|r| bundle.add_resource(r));
-            assert!(matches!(added, Ok(Ok(()))), "{locale:?} has duplicate ids");
+            for (i, source) in locale.sources().iter().enumerate() {
+                let resource = FluentResource::try_new((*source).to_owned());
+                assert!(resource.is_ok(), "{locale:?} file {i} has syntax errors");
+                let added = resource.map(|r| bundle.add_resource(r));
+                assert!(
+                    matches!(added, Ok(Ok(()))),
+                    "{locale:?} file {i} repeats an id"
+                );
+            }
         }
     }
 

@@ -3,23 +3,15 @@
 //! saved; the `assessments` projection holds totals for charts over time.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
 use crate::assessment::{self, Instrument, Scored};
 use crate::vault::{Vault, VaultError};
 
 pub const KIND: &str = "assessment";
 
-/// One point of a client's scores over time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScorePoint {
-    pub assessment_id: String,
-    pub taken_ms: i64,
-    pub total: u8,
-    pub safety_alert: bool,
-}
+pub use crate::assessment::ScorePoint;
 
 fn am(e: automerge::AutomergeError) -> VaultError {
     VaultError::Corrupt(format!("assessment: {e}"))
@@ -49,25 +41,83 @@ pub fn record(
     for (i, a) in answers.iter().enumerate() {
         doc.insert(&list, i, u64::from(*a)).map_err(am)?;
     }
-    let row = scored.clone();
-    vault.save_document(&id, KIND, &mut doc, |tx| {
-        tx.execute(
-            "INSERT INTO assessments
-             (id, client_id, instrument, total, severity, safety_alert, taken_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                id,
-                client_id,
-                instrument.as_str(),
-                row.total,
-                row.severity.as_str(),
-                row.safety_alert,
-                taken_ms
-            ],
-        )?;
-        Ok(())
-    })?;
+    let row = Row {
+        id: id.clone(),
+        client_id: client_id.to_owned(),
+        instrument,
+        scored: scored.clone(),
+        taken_ms,
+    };
+    vault.save_document(&id, KIND, &mut doc, |tx| project(tx, &row))?;
     Ok((id, scored))
+}
+
+/// One projection row, derived from an assessment document.
+pub(crate) struct Row {
+    id: String,
+    client_id: String,
+    instrument: Instrument,
+    scored: Scored,
+    taken_ms: i64,
+}
+
+/// Reads and re-scores an assessment document (for rebuilding the projection).
+pub(crate) fn row(id: &str, doc: &AutoCommit) -> Result<Row, VaultError> {
+    let bad = |what: &str| VaultError::Corrupt(format!("assessment {id}: {what}"));
+    let text = |key: &str| -> Option<String> {
+        let (v, _) = doc.get(ROOT, key).ok()??;
+        v.as_str().map(str::to_owned)
+    };
+    let instrument = match text("instrument").as_deref() {
+        Some("phq-9") | Some("phq9") => Instrument::Phq9,
+        Some("gad-7") | Some("gad7") => Instrument::Gad7,
+        _ => return Err(bad("unknown instrument")),
+    };
+    let (taken, _) = doc
+        .get(ROOT, "taken_ms")
+        .map_err(am)?
+        .ok_or_else(|| bad("no time"))?;
+    let (_, list) = doc
+        .get(ROOT, "answers")
+        .map_err(am)?
+        .ok_or_else(|| bad("no answers"))?;
+    let mut answers = vec![];
+    for i in 0..doc.length(&list) {
+        let (v, _) = doc
+            .get(&list, i)
+            .map_err(am)?
+            .ok_or_else(|| bad("answer"))?;
+        let a = v.as_u64().and_then(|a| u8::try_from(a).ok());
+        answers.push(a.ok_or_else(|| bad("answer"))?);
+    }
+    let scored = assessment::score(instrument, &answers).map_err(|e| bad(&e.to_string()))?;
+    Ok(Row {
+        id: id.to_owned(),
+        client_id: text("client_id").ok_or_else(|| bad("no client"))?,
+        instrument,
+        scored,
+        taken_ms: taken.as_i64().ok_or_else(|| bad("time"))?,
+    })
+}
+
+pub(crate) fn project(tx: &rusqlite::Transaction<'_>, row: &Row) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO assessments
+         (id, client_id, instrument, total, severity, safety_alert, taken_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET client_id = ?2, instrument = ?3, total = ?4,
+             severity = ?5, safety_alert = ?6, taken_ms = ?7",
+        params![
+            row.id,
+            row.client_id,
+            row.instrument.as_str(),
+            row.scored.total,
+            row.scored.severity.as_str(),
+            row.scored.safety_alert,
+            row.taken_ms
+        ],
+    )?;
+    Ok(())
 }
 
 /// A client's totals on one instrument, oldest first (for the score chart).

@@ -1,92 +1,29 @@
-//! The client chart document: names and case status with its history. Other
-//! parts of the chart (contacts, insurance, diagnoses, plan, consents) join it
-//! as the records work continues.
+//! The client chart document: demographics, contacts, emergency contact,
+//! insurance, case status with its history, diagnoses and consents.
 //!
-//! Document layout (Automerge map at the root):
-//! `given_name`, `family_name`, `preferred_name` (text scalars, last writer
-//! wins per field), `status` (scalar), `status_history` (list of maps
-//! `{status, at_ms, by}`; concurrent appends both survive), `consents` (list
-//! of maps `{kind, action, at_ms, by}`; append-only, see [`crate::consent`]).
+//! Document layout (Automerge map at the root): the profile fields as text
+//! scalars under the keys of [`Profile::fields`] (`given_name`,
+//! `contact.phone`, `insurance.member_id` …; last writer wins per field, so
+//! concurrent edits to different fields both survive); `status` (scalar);
+//! `status_history` (list of maps `{status, at_ms, by}`; concurrent appends
+//! both survive); `diagnoses` (list of maps `{code, description, added_ms, by,
+//! resolved_ms}`); `consents` (list of maps `{kind, action, at_ms, by}`;
+//! append-only, see [`crate::consent`]).
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc};
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
 use crate::consent::{ConsentAction, ConsentKind, ConsentLog, ConsentRecord};
-use crate::vault::{Vault, VaultError};
+use crate::records::search;
+use crate::vault::{Vault, VaultError, now_ms};
 
 /// The record kind of client charts.
 pub const KIND: &str = "client";
 
-/// Where a client's case stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    Intake,
-    Active,
-    Paused,
-    Closed,
-    Transferred,
-}
-
-impl CaseStatus {
-    pub const ALL: [CaseStatus; 5] = [
-        CaseStatus::Intake,
-        CaseStatus::Active,
-        CaseStatus::Paused,
-        CaseStatus::Closed,
-        CaseStatus::Transferred,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Intake => "intake",
-            CaseStatus::Active => "active",
-            CaseStatus::Paused => "paused",
-            CaseStatus::Closed => "closed",
-            CaseStatus::Transferred => "transferred",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseStatus> {
-        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-/// What the "new client" form sends.
-#[derive(Clone)]
-pub struct NewClient {
-    pub given_name: String,
-    pub family_name: String,
-    pub preferred_name: Option<String>,
-}
-
-/// One row of the client list. Names are PHI: `Debug` shows only the id.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientSummary {
-    pub id: String,
-    pub display_name: String,
-    pub status: CaseStatus,
-    pub updated_ms: i64,
-}
-
-impl std::fmt::Debug for ClientSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientSummary")
-            .field("id", &self.id)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
-    }
-}
-
-/// One entry of the case status history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusChange {
-    pub status: CaseStatus,
-    pub at_ms: i64,
-    pub by: String,
-}
+pub use crate::chart::{
+    CaseStatus, ChartView, ClientSummary, DiagnosisEntry, NewClient, Profile, StatusChange,
+};
 
 fn am(e: automerge::AutomergeError) -> VaultError {
     VaultError::Corrupt(format!("client chart: {e}"))
@@ -140,7 +77,8 @@ pub fn status_history(doc: &AutoCommit) -> Vec<StatusChange> {
     out
 }
 
-fn append_status(
+/// Appends a status change to a chart document (the document half of [`set_status`]).
+pub fn append_status(
     doc: &mut AutoCommit,
     status: CaseStatus,
     at_ms: i64,
@@ -224,7 +162,11 @@ pub fn is_consented(vault: &mut Vault, id: &str, kind: ConsentKind) -> Result<bo
     Ok(consents(&doc).is_consented(kind, crate::vault::now_ms()))
 }
 
-fn summary(id: &str, doc: &AutoCommit, updated_ms: i64) -> Result<ClientSummary, VaultError> {
+pub(crate) fn summary(
+    id: &str,
+    doc: &AutoCommit,
+    updated_ms: i64,
+) -> Result<ClientSummary, VaultError> {
     Ok(ClientSummary {
         id: id.to_owned(),
         display_name: display_name(doc),
@@ -233,9 +175,13 @@ fn summary(id: &str, doc: &AutoCommit, updated_ms: i64) -> Result<ClientSummary,
     })
 }
 
-/// Upserts the list row; its time is the record's own, so a rebuild from the
-/// documents yields exactly the same rows.
-fn project(tx: &rusqlite::Transaction<'_>, row: &ClientSummary) -> Result<(), VaultError> {
+/// Upserts the list row and the name search entry; the row's time is the
+/// record's own, so a rebuild from the documents yields exactly the same rows.
+pub(crate) fn project(
+    tx: &rusqlite::Transaction<'_>,
+    row: &ClientSummary,
+    names: &str,
+) -> Result<(), VaultError> {
     tx.execute(
         "INSERT INTO clients (id, display_name, status, updated_ms)
          SELECT ?1, ?2, ?3, updated_ms FROM records WHERE id = ?1
@@ -243,12 +189,19 @@ fn project(tx: &rusqlite::Transaction<'_>, row: &ClientSummary) -> Result<(), Va
              updated_ms = excluded.updated_ms",
         params![row.id, row.display_name, row.status.as_str()],
     )?;
-    Ok(())
+    search::index(tx, &row.id, &row.id, KIND, &row.display_name, names)
+}
+
+/// What the name search matches a chart on.
+pub(crate) fn search_names(doc: &AutoCommit) -> String {
+    let p = profile(doc);
+    [p.given_name, p.preferred_name, p.family_name].join(" ")
 }
 
 fn save(vault: &mut Vault, id: &str, doc: &mut AutoCommit) -> Result<(), VaultError> {
     let row = summary(id, doc, 0)?;
-    vault.save_document(id, KIND, doc, |tx| project(tx, &row))
+    let names = search_names(doc);
+    vault.save_document(id, KIND, doc, |tx| project(tx, &row, &names))
 }
 
 /// Opens a chart for a new client (status: intake). Returns its id.
@@ -271,6 +224,12 @@ pub fn create_client(vault: &mut Vault, new: &NewClient) -> Result<String, Vault
     {
         doc.put(ROOT, "preferred_name", p.trim()).map_err(am)?;
     }
+    // Lists are made with the chart: rival lists made on first use by two
+    // devices would merge into one, losing the other's entries.
+    doc.put_object(ROOT, "consents", ObjType::List)
+        .map_err(am)?;
+    doc.put_object(ROOT, "diagnoses", ObjType::List)
+        .map_err(am)?;
     let by = vault.actor().user.clone();
     append_status(&mut doc, CaseStatus::Intake, crate::vault::now_ms(), &by)?;
     save(vault, &id, &mut doc)?;
@@ -283,6 +242,139 @@ pub fn set_status(vault: &mut Vault, id: &str, status: CaseStatus) -> Result<(),
     let by = vault.actor().user.clone();
     append_status(&mut doc, status, crate::vault::now_ms(), &by)?;
     save(vault, id, &mut doc)
+}
+
+/// Whether a client chart exists (not an access to its contents).
+pub fn exists(vault: &Vault, id: &str) -> Result<bool, VaultError> {
+    use rusqlite::OptionalExtension;
+    Ok(vault
+        .connection()
+        .query_row("SELECT 1 FROM clients WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The profile as the chart document holds it.
+pub fn profile(doc: &AutoCommit) -> Profile {
+    let mut p = Profile::default();
+    for (key, _) in Profile::default().fields() {
+        if let Some(v) = text(doc, &ROOT, key) {
+            p.set(key, v);
+        }
+    }
+    p
+}
+
+/// Saves the profile form: only fields that changed are written, so an edit
+/// to one field never overwrites another device's edit to a different one.
+pub fn update_profile(vault: &mut Vault, id: &str, new: &Profile) -> Result<(), VaultError> {
+    new.validate().map_err(VaultError::Invalid)?;
+    let mut doc = vault.load_document(id)?;
+    let old = profile(&doc);
+    for ((key, before), (_, after)) in old.fields().into_iter().zip(new.fields()) {
+        let after = after.trim();
+        if before != after {
+            doc.put(ROOT, key, after).map_err(am)?;
+        }
+    }
+    save(vault, id, &mut doc)
+}
+
+/// The diagnoses on the chart, in the order they were added.
+pub fn diagnoses(doc: &AutoCommit) -> Vec<DiagnosisEntry> {
+    let Ok(Some((_, list))) = doc.get(ROOT, "diagnoses") else {
+        return vec![];
+    };
+    (0..doc.length(&list))
+        .filter_map(|i| {
+            let (_, item) = doc.get(&list, i).ok()??;
+            Some(DiagnosisEntry {
+                code: text(doc, &item, "code")?,
+                description: text(doc, &item, "description").unwrap_or_default(),
+                added_ms: int(doc, &item, "added_ms").unwrap_or(0),
+                added_by: text(doc, &item, "by").unwrap_or_default(),
+                resolved_ms: int(doc, &item, "resolved_ms"),
+            })
+        })
+        .collect()
+}
+
+/// Adds a diagnosis by ICD-10-CM code from the bundled list.
+pub fn add_diagnosis(
+    vault: &mut Vault,
+    id: &str,
+    code: &str,
+) -> Result<DiagnosisEntry, VaultError> {
+    let known = crate::icd10::lookup(code).ok_or_else(|| {
+        VaultError::Invalid("that is not a behavioral-health ICD-10-CM code".into())
+    })?;
+    let mut doc = vault.load_document(id)?;
+    if diagnoses(&doc)
+        .iter()
+        .any(|d| d.code == known.code && d.resolved_ms.is_none())
+    {
+        return Err(VaultError::Invalid(format!(
+            "{} is already on the chart",
+            known.code
+        )));
+    }
+    let list = list(&mut doc, "diagnoses")?;
+    let at = doc.length(&list);
+    let item = doc.insert_object(&list, at, ObjType::Map).map_err(am)?;
+    let entry = DiagnosisEntry {
+        code: known.code.to_owned(),
+        description: known.description.to_owned(),
+        added_ms: now_ms(),
+        added_by: vault.actor().user.clone(),
+        resolved_ms: None,
+    };
+    doc.put(&item, "code", entry.code.as_str()).map_err(am)?;
+    doc.put(&item, "description", entry.description.as_str())
+        .map_err(am)?;
+    doc.put(&item, "added_ms", entry.added_ms).map_err(am)?;
+    doc.put(&item, "by", entry.added_by.as_str()).map_err(am)?;
+    save(vault, id, &mut doc)?;
+    Ok(entry)
+}
+
+/// Marks an active diagnosis resolved; it stays on the chart's history.
+pub fn resolve_diagnosis(vault: &mut Vault, id: &str, code: &str) -> Result<(), VaultError> {
+    let mut doc = vault.load_document(id)?;
+    let Some((_, list)) = doc.get(ROOT, "diagnoses").map_err(am)? else {
+        return Err(VaultError::Invalid(format!("{code} is not on the chart")));
+    };
+    let mut found = false;
+    for i in 0..doc.length(&list) {
+        let Some((_, item)) = doc.get(&list, i).map_err(am)? else {
+            continue;
+        };
+        if text(&doc, &item, "code").as_deref() == Some(code)
+            && int(&doc, &item, "resolved_ms").is_none()
+        {
+            doc.put(&item, "resolved_ms", now_ms()).map_err(am)?;
+            found = true;
+        }
+    }
+    if !found {
+        return Err(VaultError::Invalid(format!(
+            "{code} is not an active diagnosis"
+        )));
+    }
+    save(vault, id, &mut doc)
+}
+
+/// Everything the chart summary shows (an audited read of the chart).
+pub fn chart(vault: &mut Vault, id: &str) -> Result<ChartView, VaultError> {
+    let doc = vault.load_document(id)?;
+    Ok(ChartView {
+        id: id.to_owned(),
+        display_name: display_name(&doc),
+        profile: profile(&doc),
+        status: status(&doc)?,
+        status_history: status_history(&doc),
+        diagnoses: diagnoses(&doc),
+        consents: consents(&doc),
+    })
 }
 
 /// The client list, by name (reads the projection, not the documents).
@@ -312,43 +404,6 @@ pub fn list_clients(vault: &Vault) -> Result<Vec<ClientSummary>, VaultError> {
         });
     }
     Ok(out)
-}
-
-/// Rebuilds the client list from the chart documents alone. A maintenance
-/// step, not a person reading charts, so it is not audited per chart.
-pub fn rebuild_projection(vault: &mut Vault) -> Result<u64, VaultError> {
-    let charts: Vec<(String, Vec<u8>, i64)> = {
-        let mut stmt = vault
-            .connection()
-            .prepare("SELECT id, body, updated_ms FROM records WHERE kind = ?1")?;
-        let rows = stmt.query_map([KIND], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let mut rows = vec![];
-    for (id, body, updated_ms) in charts {
-        let doc = AutoCommit::load(&body)
-            .map_err(|e| VaultError::Corrupt(format!("document {id} does not load: {e}")))?;
-        rows.push(summary(&id, &doc, updated_ms)?);
-    }
-    let conn = vault.connection();
-    conn.execute_batch("BEGIN IMMEDIATE; DELETE FROM clients;")?;
-    for row in &rows {
-        let inserted = conn.execute(
-            "INSERT INTO clients (id, display_name, status, updated_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                row.id,
-                row.display_name,
-                row.status.as_str(),
-                row.updated_ms
-            ],
-        );
-        if let Err(e) = inserted {
-            conn.execute_batch("ROLLBACK")?;
-            return Err(e.into());
-        }
-    }
-    conn.execute_batch("COMMIT")?;
-    Ok(rows.len() as u64)
 }
 
 #[cfg(test)]
@@ -421,18 +476,45 @@ mod tests {
     }
 
     #[test]
-    fn rebuilding_the_projection_gives_the_same_rows() {
+    fn profile_fields_diagnoses_and_the_chart() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = vault(dir.path());
-        for (g, f) in [("Ana", "Silva"), ("Ben", "Adams"), ("Chen", "Li")] {
-            let id = create_client(&mut v, &new(g, f, None)).unwrap();
-            set_status(&mut v, &id, CaseStatus::Active).unwrap();
-        }
-        let before = list_clients(&v).unwrap();
-        v.connection().execute("DELETE FROM clients", []).unwrap();
-        assert!(list_clients(&v).unwrap().is_empty());
-        assert_eq!(rebuild_projection(&mut v).unwrap(), 3);
-        assert_eq!(list_clients(&v).unwrap(), before);
+        let id = create_client(&mut v, &new("Ana", "Silva", None)).unwrap();
+        let mut p = chart(&mut v, &id).unwrap().profile;
+        p.preferred_name = "Annie".into();
+        p.phone = "+1 555 0100".into();
+        p.emergency.name = "Rui Silva".into();
+        p.insurance.member_id = "XJ12345".into();
+        update_profile(&mut v, &id, &p).unwrap();
+        let c = chart(&mut v, &id).unwrap();
+        assert_eq!(c.profile, p);
+        assert_eq!(c.display_name, "Annie Silva");
+        assert_eq!(list_clients(&v).unwrap()[0].display_name, "Annie Silva");
+
+        p.date_of_birth = "yesterday".into();
+        assert!(matches!(
+            update_profile(&mut v, &id, &p),
+            Err(VaultError::Invalid(_))
+        ));
+
+        let dx = add_diagnosis(&mut v, &id, "f411").unwrap();
+        assert_eq!(dx.code, "F41.1");
+        assert!(
+            add_diagnosis(&mut v, &id, "F41.1").is_err(),
+            "already active"
+        );
+        assert!(
+            add_diagnosis(&mut v, &id, "J45.909").is_err(),
+            "not an F-code"
+        );
+        assert!(add_diagnosis(&mut v, &id, "<script>").is_err());
+        resolve_diagnosis(&mut v, &id, "F41.1").unwrap();
+        assert!(resolve_diagnosis(&mut v, &id, "F41.1").is_err());
+        let c = chart(&mut v, &id).unwrap();
+        assert_eq!(c.diagnoses.len(), 1);
+        assert!(c.diagnoses[0].resolved_ms.is_some());
+        add_diagnosis(&mut v, &id, "F41.1").unwrap();
+        assert_eq!(chart(&mut v, &id).unwrap().diagnoses.len(), 2);
     }
 
     #[test]

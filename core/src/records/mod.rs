@@ -6,9 +6,23 @@
 //! screens read) in one SQLite transaction — never one without the others.
 //!
 //! - [`document`]: saving and loading documents through the vault.
-//! - [`client`]: the client chart (names, case status with its history, consents).
+//! - [`client`]: the client chart (profile, case status, diagnoses, consents).
+//! - [`appointment`]: single and recurring appointments, the calendar.
+//! - [`note`]: session notes, signing and addenda.
+//! - [`psychotherapy`]: psychotherapy notes under their own key.
+//! - [`treatment_plan`], [`safety_plan`]: one document per client each.
 //! - [`assessment`]: PHQ-9 / GAD-7 results, one document each, scored on save.
+//! - [`search`]: the full-text index; [`rebuild`]: projections from documents.
+//! - [`export`]: a client's record as one JSON file.
 
+pub mod appointment;
 pub mod assessment;
 pub mod client;
 pub mod document;
+pub mod export;
+pub mod note;
+pub mod psychotherapy;
+pub mod rebuild;
+pub mod safety_plan;
+pub mod search;
+pub mod treatment_plan;

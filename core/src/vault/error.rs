@@ -33,6 +33,12 @@ pub enum VaultError {
     BackupInvalid(String),
     #[error("the recovery key or passphrase does not open this backup")]
     BackupWrongKey,
+    #[error("note {0} is signed; add an addendum instead")]
+    NoteSigned(String),
+    #[error("psychotherapy notes are locked")]
+    PsychotherapyLocked,
+    #[error("psychotherapy notes have no passphrase yet")]
+    PsychotherapyNotSetUp,
     #[error("{0}")]
     Invalid(String),
     #[error("storage error: {0}")]
@@ -56,6 +62,9 @@ impl HasCode for VaultError {
             VaultError::AttachmentTampered(_) => Code::AttachmentTampered,
             VaultError::BackupInvalid(_) => Code::BackupInvalid,
             VaultError::BackupWrongKey => Code::BackupWrongKey,
+            VaultError::NoteSigned(_) => Code::NoteSigned,
+            VaultError::PsychotherapyLocked => Code::PsychotherapyLocked,
+            VaultError::PsychotherapyNotSetUp => Code::PsychotherapyNotSetUp,
             VaultError::Invalid(_) => Code::InvalidInput,
             VaultError::Internal(_) => Code::Internal,
         }

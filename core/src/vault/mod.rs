@@ -414,6 +414,11 @@ impl Vault {
         Ok(())
     }
 
+    /// A transaction for work that spans several projections (rebuilds).
+    pub(crate) fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>, VaultError> {
+        Ok(self.conn.transaction()?)
+    }
+
     pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }

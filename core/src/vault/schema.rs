@@ -70,6 +70,52 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX assessments_by_client ON assessments(client_id, instrument, taken_ms);
     "#,
+    // 5: notes, appointments, psychotherapy notes (no text) and the full-text index.
+    r#"
+    CREATE TABLE notes (
+        id         TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id  TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        template   TEXT NOT NULL,
+        session_ms INTEGER NOT NULL,
+        signed_ms  INTEGER,
+        signed_by  TEXT,
+        addenda    INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX notes_by_client ON notes(client_id, session_ms);
+    CREATE TABLE appointments (
+        id           TEXT PRIMARY KEY,
+        series_id    TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        client_id    TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        start_ms     INTEGER NOT NULL,
+        end_ms       INTEGER NOT NULL,
+        status       TEXT NOT NULL,
+        service_code TEXT NOT NULL,
+        fee_cents    INTEGER NOT NULL,
+        modality     TEXT NOT NULL,
+        recurring    INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX appointments_by_start ON appointments(start_ms);
+    CREATE INDEX appointments_by_client ON appointments(client_id, start_ms);
+    CREATE INDEX appointments_by_series ON appointments(series_id);
+    CREATE TABLE psychotherapy_notes (
+        id         TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id  TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX psychotherapy_notes_by_client ON psychotherapy_notes(client_id, created_ms);
+    CREATE TABLE search_docs (
+        id        INTEGER PRIMARY KEY,
+        record_id TEXT NOT NULL UNIQUE REFERENCES records(id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        kind      TEXT NOT NULL
+    ) STRICT;
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        title, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER search_docs_gone AFTER DELETE ON search_docs
+        BEGIN DELETE FROM search_index WHERE rowid = old.id; END;
+    "#,
 ];
 
 /// The version a fully migrated vault has.

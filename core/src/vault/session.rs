@@ -24,6 +24,9 @@ pub struct Session {
     vault: Option<Vault>,
     idle: Duration,
     last_used: Instant,
+    /// The psychotherapy-notes key while that extra unlock holds; dropped
+    /// (and zeroed) whenever the vault locks.
+    psychotherapy: Option<crate::records::psychotherapy::PsychotherapyKey>,
 }
 
 impl Session {
@@ -35,6 +38,7 @@ impl Session {
             vault: None,
             idle: Duration::from_secs(u64::from(DEFAULT_IDLE_MINUTES) * 60),
             last_used: Instant::now(),
+            psychotherapy: None,
         }
     }
 
@@ -179,6 +183,7 @@ impl Session {
 
     /// Locks now. Locking a locked vault is fine.
     pub fn lock(&mut self) {
+        self.psychotherapy = None;
         if self.vault.take().is_some() {
             tracing::info!("vault locked");
         }
@@ -208,6 +213,45 @@ impl Session {
         let vault = self.vault.as_mut().ok_or(VaultError::Locked)?;
         self.last_used = Instant::now();
         f(vault)
+    }
+
+    /// The extra unlock for psychotherapy notes; sets their passphrase the
+    /// first time. Held until the vault locks or [`Session::lock_psychotherapy`].
+    pub fn unlock_psychotherapy(&mut self, passphrase: &Passphrase) -> Result<(), VaultError> {
+        use crate::records::psychotherapy;
+        let kdf = self.kdf;
+        let key = self.with_vault(|v| {
+            if psychotherapy::is_set_up(v)? {
+                psychotherapy::unlock(v, passphrase)
+            } else {
+                psychotherapy::set_up(v, passphrase, kdf)
+            }
+        })?;
+        self.psychotherapy = Some(key);
+        Ok(())
+    }
+
+    pub fn lock_psychotherapy(&mut self) {
+        self.psychotherapy = None;
+    }
+
+    pub fn psychotherapy_unlocked(&self) -> bool {
+        self.psychotherapy.is_some()
+    }
+
+    /// Runs `f` with the vault and the psychotherapy key, if unlocked.
+    pub fn with_psychotherapy<T>(
+        &mut self,
+        f: impl FnOnce(
+            &mut Vault,
+            &crate::records::psychotherapy::PsychotherapyKey,
+        ) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let key = self
+            .psychotherapy
+            .clone()
+            .ok_or(VaultError::PsychotherapyLocked)?;
+        self.with_vault(|v| f(v, &key))
     }
 
     /// Re-wraps the vault key under a new passphrase (data is not re-encrypted).

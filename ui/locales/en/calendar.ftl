@@ -1,0 +1,1 @@
+## Calendar, appointments, notes and search

@@ -1,0 +1,1 @@
+## Clients, the chart, plans, safety plan and the crisis page
