@@ -6,6 +6,8 @@
 //! [`super::SafetyPlanForm`], …) with the data it has loaded.
 
 use bloom_core::chart::{CaseStatus, ChartView, DiagnosisEntry};
+use std::rc::Rc;
+
 use dioxus::prelude::*;
 
 use super::profile::field_label;
@@ -59,6 +61,18 @@ impl ChartTab {
     }
 }
 
+/// The tab that the arrow keys, Home or End move to from tab `i`.
+fn arrow_target(i: usize, key: &Key) -> Option<usize> {
+    let n = ChartTab::ALL.len();
+    match key {
+        Key::ArrowRight => Some((i + 1) % n),
+        Key::ArrowLeft => Some((i + n - 1) % n),
+        Key::Home => Some(0),
+        Key::End => Some(n - 1),
+        _ => None,
+    }
+}
+
 /// A client's chart.
 ///
 /// Each tab's content is a prop; a tab without content shows a short note
@@ -70,8 +84,9 @@ impl ChartTab {
 /// `chart-status` (the case status select; option values are
 /// `CaseStatus::as_str`), tab buttons
 /// `chart-tab-summary|plan|notes|assessments|consents|safety` (`role="tab"`,
-/// `aria-selected`), the open panel `chart-panel-{tab}` (`role="tabpanel"`),
-/// `chart-panel-empty` when a tab has no content.
+/// `aria-selected`; arrow keys, Home and End move between them), the open
+/// panel `chart-panel-{tab}` (`role="tabpanel"`), `chart-panel-empty` when a
+/// tab has no content.
 #[component]
 pub fn ClientChart(
     chart: ChartView,
@@ -87,6 +102,14 @@ pub fn ClientChart(
 ) -> Element {
     let i18n = use_i18n();
     let mut tab = use_signal(move || initial_tab);
+    // The tab buttons, to move focus with the arrow keys (roving tabindex).
+    let mut tab_buttons = use_signal(|| vec![None::<Rc<MountedData>>; ChartTab::ALL.len()]);
+    let mut select = move |t: ChartTab| {
+        if tab() != t {
+            tab.set(t);
+            on_tab.call(t);
+        }
+    };
     let active = tab();
     let content = match active {
         ChartTab::Summary => {
@@ -126,15 +149,27 @@ pub fn ClientChart(
                 }
             }
             div { class: "chart-tabs", role: "tablist", "aria-label": i18n.t("chart-tabs-label"),
-                for t in ChartTab::ALL {
+                for (i, t) in ChartTab::ALL.into_iter().enumerate() {
                     button { key: "{t.slug()}", id: "chart-tab-{t.slug()}", r#type: "button", role: "tab",
                         class: if t == active { "chart-tab active" } else { "chart-tab" },
                         "aria-selected": if t == active { "true" } else { "false" },
                         "aria-controls": "chart-panel-{t.slug()}",
-                        onclick: move |_| {
-                            if tab() != t {
-                                tab.set(t);
-                                on_tab.call(t);
+                        tabindex: if t == active { "0" } else { "-1" },
+                        onmounted: move |e| {
+                            if let Some(slot) = tab_buttons.write().get_mut(i) {
+                                *slot = Some(e.data());
+                            }
+                        },
+                        onclick: move |_| select(t),
+                        onkeydown: move |e| {
+                            if let Some(next) = arrow_target(i, &e.key()) {
+                                e.prevent_default();
+                                select(ChartTab::ALL[next]);
+                                if let Some(el) = tab_buttons.read().get(next).cloned().flatten() {
+                                    spawn(async move {
+                                        let _ = el.set_focus(true).await;
+                                    });
+                                }
                             }
                         },
                         {i18n.t(t.label())}
@@ -280,6 +315,16 @@ pub(crate) mod tests {
             ],
             consents: ConsentLog::new(),
         }
+    }
+
+    #[test]
+    fn arrow_keys_wrap_around_the_tabs() {
+        assert_eq!(arrow_target(0, &Key::ArrowRight), Some(1));
+        assert_eq!(arrow_target(5, &Key::ArrowRight), Some(0));
+        assert_eq!(arrow_target(0, &Key::ArrowLeft), Some(5));
+        assert_eq!(arrow_target(3, &Key::Home), Some(0));
+        assert_eq!(arrow_target(3, &Key::End), Some(5));
+        assert_eq!(arrow_target(3, &Key::Enter), None);
     }
 
     #[test]
