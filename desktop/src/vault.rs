@@ -20,6 +20,15 @@ const KEYCHAIN_SERVICE: &str = "org.bloom.desktop";
 const STATUS_EVENT: &str = "vault-status";
 const PROGRESS_EVENT: &str = "vault-progress";
 
+/// The therapist's time zone: `BLOOM_TZ` (tests), else the system's, else UTC.
+pub fn local_zone() -> chrono_tz::Tz {
+    std::env::var("BLOOM_TZ")
+        .ok()
+        .or_else(|| iana_time_zone::get_timezone().ok())
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::Tz::UTC)
+}
+
 pub struct VaultHolder {
     session: Mutex<Session>,
     app: AppHandle,
@@ -55,6 +64,14 @@ impl VaultHolder {
         f: impl FnOnce(&mut Session) -> Result<T, E>,
     ) -> Result<T, CommandError> {
         f(&mut self.guard()).map_err(Into::into)
+    }
+
+    /// Runs `f` on the unlocked vault (counts as activity).
+    pub fn vault<T>(
+        &self,
+        f: impl FnOnce(&mut bloom_core::vault::Vault) -> Result<T, bloom_core::vault::VaultError>,
+    ) -> Result<T, CommandError> {
+        self.session(|s| s.with_vault(f))
     }
 
     pub fn status(&self) -> VaultStatus {

@@ -179,6 +179,70 @@ impl DesktopApp {
             .map_err(|e| format!("click {css}: {e}"))
     }
 
+    /// Sets a form control's value as a person would (an `input` and a
+    /// `change` event), for date, time and select controls that typing
+    /// cannot fill the same way in every WebDriver.
+    pub async fn set_value(&self, css: &str, value: &str) -> Result<(), String> {
+        let script = "const el = document.querySelector(arguments[0]);
+            if (!el) { return false; }
+            el.value = arguments[1];
+            el.dispatchEvent(new Event('input', { bubbles: true }));
+            el.dispatchEvent(new Event('change', { bubbles: true }));
+            return true;";
+        let done = self
+            .client
+            .execute(script, vec![css.into(), value.into()])
+            .await
+            .map_err(|e| format!("set {css}: {e}"))?;
+        if done.as_bool() == Some(true) {
+            Ok(())
+        } else {
+            Err(format!("no element {css}"))
+        }
+    }
+
+    /// Chooses the option of the select `css` whose text is `label`.
+    pub async fn choose(&self, css: &str, label: &str) -> Result<(), String> {
+        let script = "const el = document.querySelector(arguments[0]);
+            if (!el) { return null; }
+            const opt = Array.from(el.options).find(o => o.text.trim() === arguments[1]);
+            return opt ? opt.value : null;";
+        let value = self
+            .client
+            .execute(script, vec![css.into(), label.into()])
+            .await
+            .map_err(|e| format!("options of {css}: {e}"))?;
+        let value = value
+            .as_str()
+            .ok_or_else(|| format!("{css} has no option {label:?}"))?
+            .to_owned();
+        self.set_value(css, &value).await
+    }
+
+    /// Waits until an element matching `css` contains `text`; returns its text.
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        text: &str,
+        timeout: Duration,
+    ) -> Result<String, String> {
+        let found = wait_until(&format!("{css} containing {text:?}"), timeout, || async {
+            for el in self.client.find_all(Locator::Css(css)).await.ok()? {
+                if let Ok(t) = el.text().await
+                    && t.contains(text)
+                {
+                    return Some(t);
+                }
+            }
+            None
+        })
+        .await;
+        if found.is_err() {
+            self.dump("timeout").await;
+        }
+        found
+    }
+
     /// Saves a PNG of the window into the test directory.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
         webdriver::screenshot(&self.client, &self.screenshots, name).await

@@ -12,7 +12,8 @@ pub enum Section {
     Today,
     Clients,
     Calendar,
-    Notes,
+    Search,
+    Crisis,
     Settings,
 }
 
@@ -21,7 +22,8 @@ impl Section {
         Section::Today,
         Section::Clients,
         Section::Calendar,
-        Section::Notes,
+        Section::Search,
+        Section::Crisis,
         Section::Settings,
     ];
 
@@ -31,7 +33,8 @@ impl Section {
             Section::Today => "today",
             Section::Clients => "clients",
             Section::Calendar => "calendar",
-            Section::Notes => "notes",
+            Section::Search => "search",
+            Section::Crisis => "crisis",
             Section::Settings => "settings",
         }
     }
@@ -41,7 +44,8 @@ impl Section {
             Section::Today => "nav-today",
             Section::Clients => "nav-clients",
             Section::Calendar => "nav-calendar",
-            Section::Notes => "nav-notes",
+            Section::Search => "nav-search",
+            Section::Crisis => "nav-crisis",
             Section::Settings => "nav-settings",
         }
     }
@@ -91,7 +95,8 @@ pub fn SectionPage(section: Section) -> Element {
         Section::Today => ("today-title", "today-empty"),
         Section::Clients => ("clients-title", "clients-empty"),
         Section::Calendar => ("calendar-title", "calendar-empty"),
-        Section::Notes => ("notes-title", "notes-empty"),
+        Section::Search => ("search-title", "search-none"),
+        Section::Crisis => ("nav-crisis", "search-none"),
         Section::Settings => ("settings-title", "settings-relay-help"),
     };
     rsx! {

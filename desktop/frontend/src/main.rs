@@ -1,7 +1,10 @@
 //! The desktop app's frontend. It holds no business logic: it shows what the
 //! Tauri commands return and sends what the user does back to them.
 
+mod calendar;
+mod clients;
 mod screens;
+mod search;
 mod tauri;
 
 use bloom_core::sync::status::RelayStatus;

@@ -263,7 +263,41 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     let mut restoring = use_signal(|| false);
     let mut restore_busy = use_signal(|| false);
     let mut restore_error = use_signal(|| None::<String>);
-    let page = if section() == Section::Settings {
+    // Where the records screens are: which chart and which note are open.
+    let mut open_client = use_signal(|| None::<String>);
+    let mut open_note = use_signal(|| None::<crate::clients::OpenNote>);
+    let records_page = match section() {
+        Section::Clients => Some(rsx! { crate::clients::ClientsScreen { open_client, open_note } }),
+        Section::Calendar => Some(rsx! {
+            crate::calendar::CalendarScreen {
+                on_write_note: move |a: bloom_core::appointment::AppointmentView| {
+                    open_note.set(Some(crate::clients::OpenNote::ForAppointment {
+                        appointment_id: a.id.clone(),
+                        session_ms: a.start_ms,
+                    }));
+                    open_client.set(Some(a.client_id.clone()));
+                    section.set(Section::Clients);
+                },
+            }
+        }),
+        Section::Search => Some(rsx! {
+            crate::search::SearchScreen {
+                on_open: move |hit: bloom_core::search::SearchHit| {
+                    open_note.set(match hit.kind {
+                        bloom_core::search::HitKind::Note => Some(crate::clients::OpenNote::Existing(hit.record_id.clone())),
+                        bloom_core::search::HitKind::Client => None,
+                    });
+                    open_client.set(Some(hit.client_id.clone()));
+                    section.set(Section::Clients);
+                },
+            }
+        }),
+        Section::Crisis => Some(rsx! { bloom_ui::client::safety_plan::CrisisPage {} }),
+        _ => None,
+    };
+    let page = if let Some(records) = records_page {
+        records
+    } else if section() == Section::Settings {
         rsx! {
             SectionPage { section: Section::Settings }
             VaultSettings {
@@ -345,7 +379,14 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
         div { class: "activity", onclick: move |_| touch(), onkeydown: move |_| touch(),
         AppShell {
             active: section(),
-            on_navigate: move |s| section.set(s),
+            on_navigate: move |s| {
+                // The nav always leads to a section's start: the client list, not the last chart.
+                if s == Section::Clients {
+                    open_client.set(None);
+                    open_note.set(None);
+                }
+                section.set(s);
+            },
             on_lock: move |_| async move {
                 let _ = tauri::call::<()>("lock_vault", NoArgs {}).await;
             },

@@ -1,7 +1,12 @@
 //! Tauri commands: the frontend's only way into bloom-core. Each parses its
 //! input, calls one bloom-core function and maps errors to a stable code.
 
+pub mod appointment;
+pub mod client;
+pub mod note;
+pub mod plan;
 pub mod relay;
+pub mod search;
 pub mod vault;
 
 use bloom_core::HasCode;

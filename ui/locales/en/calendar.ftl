@@ -1,1 +1,96 @@
 ## Calendar, appointments, notes and search
+
+cal-previous = Previous
+cal-next = Next
+cal-today = Today
+cal-week = Week
+cal-day = Day
+cal-new = New appointment
+cal-empty = Nothing scheduled in this period.
+
+appt-status-scheduled = Scheduled
+appt-status-completed = Completed
+appt-status-cancelled = Cancelled
+appt-status-late-cancel = Late cancel
+appt-status-no-show = No-show
+appt-telehealth-short = video
+appt-new-title = New appointment
+appt-client = Client
+appt-choose-client = Choose a client…
+appt-date = Date
+appt-time = Start time
+appt-duration = Minutes
+appt-service = Service
+appt-fee = Fee ($)
+appt-modality = Where
+appt-in-person = In person
+appt-telehealth = Telehealth (video)
+appt-repeat = Repeats
+appt-repeat-none = Does not repeat
+appt-repeat-weekly = Every week
+appt-repeat-biweekly = Every other week
+appt-repeat-monthly = Every month
+appt-count = Occurrences
+appt-count-open = Ongoing
+appt-save = Schedule
+appt-save-anyway = Schedule anyway
+appt-cancel = Cancel
+appt-conflicts = This clashes with your schedule:
+appt-conflict-overlap = { $when } overlaps the appointment at { $other }.
+appt-conflict-hours = { $when } is outside your working hours.
+appt-error-client = Choose a client.
+appt-error-date = Enter the date as YYYY-MM-DD.
+appt-error-time = Enter the time as HH:MM.
+appt-error-duration = Enter the length in minutes.
+appt-error-service = Choose a service code.
+appt-error-fee = Enter a fee between 0 and 100,000.
+appt-error-repeat = Choose how it repeats.
+appt-error-count = Enter how many times it repeats, or leave it empty.
+appt-saved = Appointment scheduled.
+
+occ-status = Status
+occ-reschedule-title = Reschedule
+occ-scope = Which appointments
+occ-scope-one = Only this one
+occ-scope-following = This and the following ones
+occ-reschedule = Move
+occ-write-note = Write session note
+occ-close = Close
+
+note-title-soap = SOAP note
+note-title-dap = DAP note
+note-title-birp = BIRP note
+note-title-free = Note
+note-section-subjective = Subjective
+note-section-objective = Objective
+note-section-assessment = Assessment
+note-section-plan = Plan
+note-section-data = Data
+note-section-behavior = Behavior
+note-section-intervention = Intervention
+note-section-response = Response
+note-section-body = Note
+note-draft-help = Draft — only you can see changes until you sign. Signing locks the note; corrections are then added as addenda.
+note-save = Save draft
+note-sign = Sign and lock
+note-saved = Draft saved.
+note-signed-done = Note signed and locked.
+note-signed-by = Signed by { $who }
+note-addenda = Addenda
+note-addendum-late = Written on another device before it learned this note was signed; kept as an addendum.
+note-addendum-new = Add an addendum
+note-addendum-save = Add addendum
+note-close = Close note
+
+search-title = Search
+search-placeholder = Client names and note text…
+search-none = Nothing matches.
+search-kind-client = Client
+search-kind-note = Note
+
+nav-search = Search
+nav-crisis = Crisis resources
+
+chart-back = ← All clients
+score-recorded = Recorded. Total score { $total }.
+score-safety-alert = Recorded. Item 9 was answered above zero: review suicide risk with the client today and update the safety plan.
