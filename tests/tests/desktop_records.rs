@@ -126,5 +126,29 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
     let reopened = app.wait_for("#note-signed", WAIT).await.unwrap();
     assert!(reopened.contains("Sleep diary"), "{reopened}");
     app.screenshot("7-note-from-search").await.unwrap();
+
+    // The week goes out as an iCalendar file with initials, not names.
+    app.click("#nav-calendar").await.unwrap();
+    let ics = dir.path().join("week.ics");
+    app.fill("#cal-export-path", &ics.display().to_string())
+        .await
+        .unwrap();
+    app.click("#cal-export").await.unwrap();
+    app.wait_for("#cal-notice", WAIT).await.unwrap();
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(
+        text.contains("BEGIN:VEVENT") && text.contains("SUMMARY:Session (M.L.)"),
+        "{text}"
+    );
+    assert!(!text.contains("Lindqvist"), "{text}");
+
+    // Settings can rebuild every list and the search index from the records.
+    app.click("#nav-settings").await.unwrap();
+    app.click("#settings-rebuild").await.unwrap();
+    let rebuilt = app
+        .wait_for_text("#settings-message", "Rebuilt", WAIT)
+        .await
+        .unwrap();
+    assert!(rebuilt.contains("1 clients, 1 notes"), "{rebuilt}");
     app.close().await;
 }

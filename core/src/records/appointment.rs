@@ -616,3 +616,200 @@ pub fn ics_export(
     }
     ics::calendar(&events, "-//Bloom//Bloom Desktop//EN").map_err(invalid)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono_tz::America::New_York;
+
+    use super::*;
+    use crate::chart::NewClient;
+    use crate::records::client;
+    use crate::vault::test_support::quick_vault;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    fn booking(client_id: &str, m: u32, d: u32, h: u32) -> NewAppointment {
+        NewAppointment {
+            client_id: client_id.to_owned(),
+            start_local: day(m, d).and_hms_opt(h, 0, 0).unwrap(),
+            duration_min: 53,
+            service_code: ServiceCode::Psychotherapy60,
+            fee_cents: 15_000,
+            modality: Modality::InPerson,
+            repeat: None,
+            until: None,
+            count: None,
+        }
+    }
+
+    fn setup() -> (tempfile::TempDir, Vault, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = quick_vault(dir.path());
+        let id = client::create_client(
+            &mut v,
+            &NewClient {
+                given_name: "Ana".into(),
+                family_name: "Silva".into(),
+                preferred_name: None,
+            },
+        )
+        .unwrap();
+        (dir, v, id)
+    }
+
+    #[test]
+    fn a_weekly_series_keeps_its_local_time_across_the_clock_change() {
+        let (_dir, mut v, ana) = setup();
+        let mut new = booking(&ana, 10, 27, 10);
+        new.repeat = Some(Frequency::Weekly);
+        new.count = Some(3);
+        let series = create(&mut v, &new, New_York).unwrap();
+        let rows = range(&v, day(10, 26), day(11, 16), New_York).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows.iter()
+                .all(|r| r.start_local.format("%H:%M").to_string() == "10:00")
+        );
+        // EDT (UTC-4) before 1 November, EST (UTC-5) after.
+        let utc_hours: Vec<u32> = rows
+            .iter()
+            .map(|r| {
+                DateTime::from_timestamp_millis(r.start_ms)
+                    .unwrap()
+                    .format("%H")
+                    .to_string()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(utc_hours, [14, 15, 15]);
+        assert!(rows.iter().all(|r| r.series_id == series && r.recurring));
+    }
+
+    #[test]
+    fn conflicts_name_overlaps_and_hours_and_ignore_cancelled_ones() {
+        let (_dir, mut v, ana) = setup();
+        let hours = WorkingHours::standard(New_York);
+        let first = booking(&ana, 11, 24, 10);
+        let series = create(&mut v, &first, New_York).unwrap();
+        let clash = booking(&ana, 11, 24, 10);
+        let found = conflicts(&v, &clash, &hours, None).unwrap();
+        assert!(
+            matches!(found.as_slice(), [ConflictWarning::Overlaps { .. }]),
+            "{found:?}"
+        );
+        // Back to back is fine; 20:00 is outside working hours.
+        let mut next = booking(&ana, 11, 24, 10);
+        next.start_local = day(11, 24).and_hms_opt(10, 53, 0).unwrap();
+        assert!(conflicts(&v, &next, &hours, None).unwrap().is_empty());
+        let late = booking(&ana, 11, 24, 20);
+        assert!(matches!(
+            conflicts(&v, &late, &hours, None).unwrap().as_slice(),
+            [ConflictWarning::OutsideWorkingHours { .. }]
+        ));
+        // Cancelling frees the slot; excluding the series itself does too.
+        assert!(
+            conflicts(&v, &clash, &hours, Some(&series))
+                .unwrap()
+                .is_empty()
+        );
+        set_status(
+            &mut v,
+            &format!("{series}/2026-11-24"),
+            AppointmentStatus::Cancelled,
+        )
+        .unwrap();
+        assert!(conflicts(&v, &clash, &hours, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn reschedule_one_or_this_and_following_and_refuse_garbage() {
+        let (_dir, mut v, ana) = setup();
+        let mut new = booking(&ana, 11, 3, 10);
+        new.repeat = Some(Frequency::Biweekly);
+        new.count = Some(4); // 3, 17 Nov, 1, 15 Dec
+        let series = create(&mut v, &new, New_York).unwrap();
+        let all = |v: &Vault| -> Vec<String> {
+            range(v, day(11, 1), day(12, 31), New_York)
+                .unwrap()
+                .iter()
+                .map(|r| r.start_local.format("%m-%d %H:%M").to_string())
+                .collect()
+        };
+        assert_eq!(
+            all(&v),
+            ["11-03 10:00", "11-17 10:00", "12-01 10:00", "12-15 10:00"]
+        );
+
+        let moved = reschedule(
+            &mut v,
+            &format!("{series}/2026-11-17"),
+            day(11, 18).and_hms_opt(14, 0, 0).unwrap(),
+            53,
+            Scope::ThisOne,
+        )
+        .unwrap();
+        assert_eq!(moved, format!("{series}/2026-11-17"));
+        assert_eq!(
+            all(&v),
+            ["11-03 10:00", "11-18 14:00", "12-01 10:00", "12-15 10:00"]
+        );
+
+        let later = reschedule(
+            &mut v,
+            &format!("{series}/2026-12-01"),
+            day(12, 2).and_hms_opt(9, 0, 0).unwrap(),
+            53,
+            Scope::ThisAndFollowing,
+        )
+        .unwrap();
+        assert!(!later.starts_with(&series), "a new series takes over");
+        assert_eq!(
+            all(&v),
+            ["11-03 10:00", "11-18 14:00", "12-02 09:00", "12-16 09:00"]
+        );
+
+        for bad in ["nonsense", "x/2026-13-40", &format!("{series}/2026-11-04")] {
+            assert!(
+                set_status(&mut v, bad, AppointmentStatus::Completed).is_err(),
+                "{bad}"
+            );
+        }
+        let mut zero = booking(&ana, 11, 3, 10);
+        zero.duration_min = 0;
+        assert!(matches!(
+            create(&mut v, &zero, New_York),
+            Err(VaultError::Invalid(_))
+        ));
+        assert!(matches!(
+            create(&mut v, &booking("nobody", 11, 3, 10), New_York),
+            Err(VaultError::RecordNotFound(_))
+        ));
+    }
+
+    #[test]
+    fn the_ics_export_has_one_event_per_occurrence_and_no_names() {
+        let (_dir, mut v, ana) = setup();
+        let mut new = booking(&ana, 11, 24, 10);
+        new.repeat = Some(Frequency::Weekly);
+        new.count = Some(2);
+        new.modality = Modality::Telehealth;
+        let series = create(&mut v, &new, New_York).unwrap();
+        set_status(
+            &mut v,
+            &format!("{series}/2026-12-01"),
+            AppointmentStatus::LateCancel,
+        )
+        .unwrap();
+        let ics = ics_export(&v, day(11, 23), day(12, 7), New_York).unwrap();
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
+        assert!(ics.contains("DTSTART:20261124T150000Z"), "{ics}");
+        assert!(ics.contains("SUMMARY:Session (A.S.)"), "{ics}");
+        assert!(ics.contains("STATUS:CANCELLED"), "{ics}");
+        assert!(ics.contains("LOCATION:Telehealth"), "{ics}");
+        assert!(!ics.contains("Silva") && !ics.contains("Ana"), "{ics}");
+    }
+}

@@ -67,3 +67,43 @@ pub fn export_client(
     };
     serde_json::to_string_pretty(&export).map_err(|e| VaultError::Internal(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::NewClient;
+    use crate::note::Template;
+    use crate::vault::Passphrase;
+    use crate::vault::test_support::{quick_kdf, quick_vault};
+
+    #[test]
+    fn an_export_holds_the_record_but_psychotherapy_notes_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = quick_vault(dir.path());
+        let new = NewClient {
+            given_name: "Ana".into(),
+            family_name: "Silva".into(),
+            preferred_name: None,
+        };
+        let ana = client::create_client(&mut v, &new).unwrap();
+        let n = note::create_note(&mut v, &ana, Template::Free, 1, None).unwrap();
+        note::edit_sections(&mut v, &n, &[("body", "MARKER-PROGRESS-NOTE")]).unwrap();
+        let key = psychotherapy::set_up(
+            &v,
+            &Passphrase::new("violet harbor kettle sixteen"),
+            quick_kdf(),
+        )
+        .unwrap();
+        psychotherapy::create(&mut v, &key, &ana, "MARKER-PSYCHOTHERAPY").unwrap();
+
+        let plain = export_client(&mut v, &ana, None).unwrap();
+        assert!(plain.contains("MARKER-PROGRESS-NOTE") && plain.contains("Silva"));
+        assert!(!plain.contains("MARKER-PSYCHOTHERAPY"));
+        assert!(!plain.contains("psychotherapy_notes"));
+        let full = export_client(&mut v, &ana, Some(&key)).unwrap();
+        assert!(full.contains("MARKER-PSYCHOTHERAPY"));
+        let parsed: serde_json::Value = serde_json::from_str(&full).unwrap();
+        assert_eq!(parsed["format"], "bloom.client-export.v1");
+        assert!(export_client(&mut v, "nobody", None).is_err());
+    }
+}

@@ -76,10 +76,12 @@ enum Dialog {
 }
 
 #[component]
-pub fn CalendarScreen(on_write_note: EventHandler<AppointmentView>) -> Element {
+pub fn CalendarScreen(initial_view: View, on_write_note: EventHandler<AppointmentView>) -> Element {
     let i18n = use_i18n();
     let mut anchor = use_signal(today);
-    let mut view = use_signal(|| View::Week);
+    let mut view = use_signal(move || initial_view);
+    let mut export_path = use_signal(String::new);
+    let mut notice = use_signal(|| None::<String>);
     let mut dialog = use_signal(|| Dialog::None);
     let mut conflicts = use_signal(Vec::<ConflictWarning>::new);
     let mut error = use_signal(|| None::<String>);
@@ -174,8 +176,14 @@ pub fn CalendarScreen(on_write_note: EventHandler<AppointmentView>) -> Element {
             }
         },
     };
+    let title = if initial_view == View::Day {
+        "nav-today"
+    } else {
+        "nav-calendar"
+    };
+    let export_days = days.clone();
     rsx! {
-        h1 { {i18n.t("nav-calendar")} }
+        h1 { {i18n.t(title)} }
         if let Some(e) = load_error { p { class: "form-error", role: "alert", "{e}" } }
         CalendarGrid {
             days,
@@ -195,5 +203,32 @@ pub fn CalendarScreen(on_write_note: EventHandler<AppointmentView>) -> Element {
             },
         }
         {panel}
+        div { class: "row cal-export",
+            label { r#for: "cal-export-path", class: "inline", {i18n.t("cal-export")} }
+            input { id: "cal-export-path", r#type: "text", value: "{export_path}",
+                placeholder: i18n.t("cal-export-placeholder"), oninput: move |e| export_path.set(e.value()) }
+            button { id: "cal-export", disabled: export_path().trim().is_empty(),
+                onclick: move |_| {
+                    let from = export_days.first().copied().unwrap_or_else(today);
+                    let to = from + TimeDelta::days(export_days.len() as i64);
+                    let path = export_path().trim().to_owned();
+                    async move {
+                        let done = tauri::call::<()>("export_calendar", ExportArgs { from, to, path }).await;
+                        notice.set(Some(match done {
+                            Ok(()) => i18n.t("cal-exported"),
+                            Err(e) => i18n.error(&e.code, &e.message),
+                        }));
+                    }
+                },
+                {i18n.t("cal-export-save")} }
+        }
+        if let Some(n) = notice() { p { id: "cal-notice", class: "notice", role: "status", "{n}" } }
     }
+}
+
+#[derive(Serialize)]
+struct ExportArgs {
+    from: NaiveDate,
+    to: NaiveDate,
+    path: String,
 }

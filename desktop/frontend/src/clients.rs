@@ -206,6 +206,7 @@ fn ChartScreen(
             },
             summary: rsx! {
                 ChartSummary { chart: chart.clone() }
+                ExportRecord { client_id: chart.id.clone() }
                 ProfileForm {
                     profile: chart.profile.clone(),
                     error: None,
@@ -240,6 +241,51 @@ fn ChartScreen(
                 }
             },
             safety: rsx! { SafetyTab { client_id: chart.id.clone() } },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportArgs {
+    id: String,
+    path: String,
+    include_psychotherapy: bool,
+}
+
+/// Writes the client's record to a JSON file; psychotherapy notes only when
+/// ticked (and unlocked).
+#[component]
+fn ExportRecord(client_id: String) -> Element {
+    let i18n = use_i18n();
+    let mut path = use_signal(String::new);
+    let mut psychotherapy = use_signal(|| false);
+    let mut notice = use_signal(|| None::<String>);
+    rsx! {
+        details { class: "chart-export",
+            summary { {i18n.t("chart-export")} }
+            div { class: "row",
+                input { id: "chart-export-path", r#type: "text", "aria-label": i18n.t("chart-export-path"),
+                    placeholder: i18n.t("chart-export-path"), value: "{path}", oninput: move |e| path.set(e.value()) }
+                button { id: "chart-export-save", disabled: path().trim().is_empty(),
+                    onclick: move |_| {
+                        let args = ExportArgs { id: client_id.clone(), path: path().trim().to_owned(), include_psychotherapy: psychotherapy() };
+                        async move {
+                            let done = tauri::call::<()>("export_client", args).await;
+                            notice.set(Some(match done {
+                                Ok(()) => i18n.t("chart-exported"),
+                                Err(e) => i18n.error(&e.code, &e.message),
+                            }));
+                        }
+                    },
+                    {i18n.t("chart-export-save")} }
+            }
+            label { class: "inline",
+                input { id: "chart-export-psychotherapy", r#type: "checkbox", checked: psychotherapy(),
+                    onchange: move |e| psychotherapy.set(e.checked()) }
+                " " {i18n.t("chart-export-psychotherapy")}
+            }
+            if let Some(n) = notice() { p { id: "chart-export-notice", class: "notice", role: "status", "{n}" } }
         }
     }
 }

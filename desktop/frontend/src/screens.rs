@@ -246,6 +246,14 @@ struct ChangeArgs {
     new: String,
 }
 
+/// What a rebuild reports (the series count stands for calendar documents).
+#[derive(Deserialize)]
+struct Rebuilt {
+    clients: u64,
+    notes: u64,
+    appointments: u64,
+}
+
 #[derive(Deserialize)]
 struct BackupSummary {
     bytes: u64,
@@ -268,8 +276,10 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     let mut open_note = use_signal(|| None::<crate::clients::OpenNote>);
     let records_page = match section() {
         Section::Clients => Some(rsx! { crate::clients::ClientsScreen { open_client, open_note } }),
-        Section::Calendar => Some(rsx! {
+        Section::Today | Section::Calendar => Some(rsx! {
             crate::calendar::CalendarScreen {
+                key: "{section().slug()}",
+                initial_view: if section() == Section::Today { bloom_ui::calendar::View::Day } else { bloom_ui::calendar::View::Week },
                 on_write_note: move |a: bloom_core::appointment::AppointmentView| {
                     open_note.set(Some(crate::clients::OpenNote::ForAppointment {
                         appointment_id: a.id.clone(),
@@ -358,6 +368,23 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
             } else {
                 button { id: "show-settings-restore", class: "link", onclick: move |_| restoring.set(true),
                     {i18n.t("settings-restore")} }
+            }
+            section { class: "settings-block", id: "settings-maintenance",
+                h2 { {i18n.t("settings-maintenance")} }
+                p { {i18n.t("settings-rebuild-help")} }
+                button { id: "settings-rebuild",
+                    onclick: move |_| async move {
+                        let done = tauri::call::<Rebuilt>("rebuild_projections", NoArgs {}).await;
+                        message.set(Some(match done {
+                            Ok(r) => i18n.t_args("settings-rebuilt", &[
+                                ("clients", &r.clients.to_string()),
+                                ("notes", &r.notes.to_string()),
+                                ("appointments", &r.appointments.to_string()),
+                            ]),
+                            Err(e) => i18n.error(&e.code, &e.message),
+                        }));
+                    },
+                    {i18n.t("settings-rebuild")} }
             }
         }
     } else {
