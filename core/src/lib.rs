@@ -17,6 +17,7 @@ pub mod note;
 pub mod psychotherapy_note;
 #[cfg(feature = "vault")]
 pub mod records;
+pub mod risk;
 pub mod safety_plan;
 pub mod schedule;
 pub mod search;

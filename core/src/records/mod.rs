@@ -14,15 +14,20 @@
 //! - [`assessment`]: PHQ-9 / GAD-7 results, one document each, scored on save.
 //! - [`search`]: the full-text index; [`rebuild`]: projections from documents.
 //! - [`export`]: a client's record as one JSON file.
+//! - [`journal`]: journal entries a client wrote; [`risk`]: the consent gate
+//!   and store for on-device ML results; [`embedding`]: vectors for semantic search.
 
 pub mod appointment;
 pub mod assessment;
 pub mod client;
 pub mod document;
+pub mod embedding;
 pub mod export;
+pub mod journal;
 pub mod note;
 pub mod psychotherapy;
 pub mod rebuild;
+pub mod risk;
 pub mod safety_plan;
 pub mod search;
 pub mod treatment_plan;

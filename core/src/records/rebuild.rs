@@ -7,7 +7,7 @@
 use automerge::AutoCommit;
 use serde::Serialize;
 
-use crate::records::{appointment, assessment, client, note};
+use crate::records::{appointment, assessment, client, journal, note};
 use crate::vault::{Vault, VaultError};
 
 /// How many documents of each kind were projected.
@@ -17,6 +17,7 @@ pub struct Rebuilt {
     pub notes: u64,
     pub assessments: u64,
     pub appointments: u64,
+    pub journal_entries: u64,
 }
 
 fn load(id: &str, body: &[u8]) -> Result<AutoCommit, VaultError> {
@@ -28,12 +29,12 @@ pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
     let tx = vault.transaction()?;
     tx.execute_batch(
         "DELETE FROM search_docs; DELETE FROM notes; DELETE FROM assessments;
-         DELETE FROM appointments; DELETE FROM clients;",
+         DELETE FROM appointments; DELETE FROM journal_entries; DELETE FROM clients;",
     )?;
     let docs: Vec<(String, String, Vec<u8>)> = {
         let mut stmt = tx.prepare(
             "SELECT id, kind, body FROM records
-             WHERE kind IN ('client', 'note', 'assessment', 'appointment')
+             WHERE kind IN ('client', 'note', 'assessment', 'appointment', 'journal_entry')
              ORDER BY kind = 'client' DESC, id",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -60,6 +61,10 @@ pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
                 appointment::project(&tx, &id, &doc)?;
                 done.appointments += 1;
             }
+            journal::KIND => {
+                journal::project(&tx, &id, &doc)?;
+                done.journal_entries += 1;
+            }
             _ => {}
         }
     }
@@ -79,7 +84,8 @@ mod tests {
     use crate::schedule::{AppointmentStatus, Frequency, Modality, ServiceCode};
     use crate::vault::test_support::quick_vault;
 
-    const TABLES: [&str; 5] = [
+    const TABLES: [&str; 6] = [
+        "SELECT id, client_id, written_ms FROM journal_entries ORDER BY id",
         "SELECT id, display_name, status, updated_ms FROM clients ORDER BY id",
         "SELECT id, client_id, template, session_ms, signed_ms, signed_by, addenda, updated_ms
          FROM notes ORDER BY id",
@@ -153,13 +159,14 @@ mod tests {
                 AppointmentStatus::NoShow,
             )
             .unwrap();
+            journal::add(&mut v, &id, 9, "Walked by the river today").unwrap();
         }
         let before = snapshot(&v);
         assert!(before.iter().all(|rows| !rows.is_empty()), "{before:?}");
         v.connection()
             .execute_batch(
                 "DELETE FROM search_docs; DELETE FROM notes; DELETE FROM assessments;
-                 DELETE FROM appointments; DELETE FROM clients;",
+                 DELETE FROM appointments; DELETE FROM journal_entries; DELETE FROM clients;",
             )
             .unwrap();
         let done = rebuild_projections(&mut v).unwrap();
@@ -169,7 +176,8 @@ mod tests {
                 clients: 2,
                 notes: 2,
                 assessments: 2,
-                appointments: 2
+                appointments: 2,
+                journal_entries: 2,
             }
         );
         assert_eq!(snapshot(&v), before);

@@ -93,3 +93,142 @@ pub fn search(vault: &Vault, query: &str, limit: u32) -> Result<Vec<SearchHit>, 
     }
     Ok(out)
 }
+
+/// Reciprocal rank fusion constant (the usual 60): dampens the weight of top ranks.
+const RRF_K: f32 = 60.0;
+
+/// Full-text and semantic results in one ranking (reciprocal rank fusion):
+/// a note that matches the words and the meaning comes first; a note that
+/// only means the same thing ("can't sleep" for "insomnia") still shows.
+/// `query_vector` is the query's embedding, when the model is available.
+pub fn hybrid(
+    vault: &Vault,
+    query: &str,
+    query_vector: Option<&[f32]>,
+    limit: u32,
+) -> Result<Vec<SearchHit>, VaultError> {
+    let words = search(vault, query, limit.saturating_mul(2))?;
+    let Some(vector) = query_vector else {
+        let mut words = words;
+        words.truncate(limit as usize);
+        return Ok(words);
+    };
+    let meaning = crate::records::embedding::nearest_notes(vault, vector, limit as usize * 2)?;
+    let mut scores: Vec<(String, f32)> = vec![];
+    let mut add = |id: &str, rank: usize| {
+        let s = 1.0 / (RRF_K + rank as f32 + 1.0);
+        match scores.iter_mut().find(|(i, _)| i == id) {
+            Some(entry) => entry.1 += s,
+            None => scores.push((id.to_owned(), s)),
+        }
+    };
+    for (rank, hit) in words.iter().enumerate() {
+        add(&hit.record_id, rank);
+    }
+    // Only reasonably close meanings count; unrelated notes stay out.
+    for (rank, (id, _)) in meaning.iter().filter(|(_, sim)| *sim >= 0.3).enumerate() {
+        add(id, rank);
+    }
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    scores.truncate(limit as usize);
+    let mut out = vec![];
+    for (id, _) in scores {
+        match words.iter().find(|h| h.record_id == id) {
+            Some(hit) => out.push(hit.clone()),
+            None => {
+                if let Some(hit) = note_hit(vault, &id)? {
+                    out.push(hit);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A hit for a note found by meaning alone: its opening words as the snippet.
+fn note_hit(vault: &Vault, note_id: &str) -> Result<Option<SearchHit>, VaultError> {
+    let found = vault
+        .connection()
+        .query_row(
+            "SELECT d.client_id, c.display_name, s.title, s.body, n.session_ms
+             FROM search_docs d JOIN search_index s ON s.rowid = d.id
+             JOIN clients c ON c.id = d.client_id JOIN notes n ON n.id = d.record_id
+             WHERE d.record_id = ?1",
+            [note_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(
+        found.map(|(client_id, client_name, title, body, session_ms)| {
+            let words: Vec<&str> = body.split_whitespace().take(24).collect();
+            let mut snippet = words.join(" ");
+            if body.split_whitespace().count() > 24 {
+                snippet.push('…');
+            }
+            SearchHit {
+                kind: HitKind::Note,
+                record_id: note_id.to_owned(),
+                client_id,
+                client_name,
+                title,
+                snippet,
+                session_ms: Some(session_ms),
+            }
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::NewClient;
+    use crate::note::Template;
+    use crate::records::{client, embedding, note};
+    use crate::vault::test_support::quick_vault;
+
+    #[test]
+    fn hybrid_ranking_puts_word_and_meaning_matches_first_and_keeps_meaning_only_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = quick_vault(dir.path());
+        let new = NewClient {
+            given_name: "Ana".into(),
+            family_name: "Silva".into(),
+            preferred_name: None,
+        };
+        let ana = client::create_client(&mut v, &new).unwrap();
+        let mut note_with = |text: &str, vector: [f32; 3]| {
+            let id = note::create_note(&mut v, &ana, Template::Free, 1, None).unwrap();
+            note::edit_sections(&mut v, &id, &[("body", text)]).unwrap();
+            embedding::store(&mut v, &id, "test", &vector).unwrap();
+            id
+        };
+        let both = note_with("insomnia again, lying awake", [1.0, 0.0, 0.0]);
+        let meaning = note_with("can't get to sleep at night", [0.9, 0.1, 0.0]);
+        let words = note_with("insomnia mentioned by her sister", [0.0, 0.0, 1.0]);
+        let _other = note_with("talked about the new job", [0.0, 1.0, 0.0]);
+
+        let plain = hybrid(&v, "insomnia", None, 10).unwrap();
+        let ids: Vec<_> = plain.iter().map(|h| h.record_id.as_str()).collect();
+        assert_eq!(ids.len(), 2);
+        assert!(ids.contains(&both.as_str()) && ids.contains(&words.as_str()));
+
+        let fused = hybrid(&v, "insomnia", Some(&[1.0, 0.0, 0.0]), 10).unwrap();
+        let ids: Vec<_> = fused.iter().map(|h| h.record_id.as_str()).collect();
+        assert_eq!(ids[0], both, "{ids:?}");
+        assert!(
+            ids.contains(&meaning.as_str()) && ids.contains(&words.as_str()),
+            "{ids:?}"
+        );
+        assert_eq!(ids.len(), 3, "the unrelated note stays out: {ids:?}");
+        let by_meaning = fused.iter().find(|h| h.record_id == meaning).unwrap();
+        assert!(by_meaning.snippet.starts_with("can't get to sleep"));
+    }
+}

@@ -116,6 +116,34 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER search_docs_gone AFTER DELETE ON search_docs
         BEGIN DELETE FROM search_index WHERE rowid = old.id; END;
     "#,
+    // 6: journal entries, on-device ML results with therapist feedback, embeddings.
+    r#"
+    CREATE TABLE journal_entries (
+        id         TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id  TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        written_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX journal_by_client ON journal_entries(client_id, written_ms);
+    CREATE TABLE risk_results (
+        record_id     TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id     TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        label         TEXT NOT NULL,
+        suicide_score REAL NOT NULL,
+        flagged       INTEGER NOT NULL,
+        by_phrase     INTEGER NOT NULL,
+        at_ms         INTEGER NOT NULL,
+        feedback      TEXT,
+        feedback_ms   INTEGER
+    ) STRICT;
+    CREATE INDEX risk_open_flags ON risk_results(flagged, feedback, at_ms);
+    CREATE TABLE embeddings (
+        record_id     TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        model_version TEXT NOT NULL,
+        vector        BLOB NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The version a fully migrated vault has.

@@ -198,8 +198,8 @@ note-addenda-many = { $count } addenda
 
 ## Psychotherapy notes
 psy-title = Psychotherapy notes
-psy-explanation = Psychotherapy notes are kept apart from the rest of the record. They are sealed with their own key, need your passphrase again to open, and are left out of exports and record requests.
-psy-passphrase = Passphrase
+psy-explanation = Psychotherapy notes are kept apart from the rest of the record. They are sealed with their own key and open with a separate psychotherapy-notes passphrase (the first one you enter here sets it). They are left out of exports unless you include them. The recovery key does not replace this passphrase: if it is forgotten, these notes cannot be opened.
+psy-passphrase = Psychotherapy-notes passphrase
 psy-unlock = Open psychotherapy notes
 psy-lock = Close
 psy-new = New note
