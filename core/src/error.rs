@@ -71,6 +71,12 @@ pub enum Code {
     PsychotherapyLocked,
     /// Psychotherapy notes have no passphrase yet.
     PsychotherapyNotSetUp,
+    /// On-device ML is off: the ONNX Runtime library or a model file is missing.
+    MlUnavailable,
+    /// A model, tokenizer, head or embedding file is damaged or does not fit.
+    MlModel,
+    /// Running the model failed.
+    MlInference,
     /// A value the user gave is out of range or malformed.
     InvalidInput,
     /// Anything without a more specific code.
@@ -108,6 +114,9 @@ const ALL: &[Code] = &[
     Code::NoteSigned,
     Code::PsychotherapyLocked,
     Code::PsychotherapyNotSetUp,
+    Code::MlUnavailable,
+    Code::MlModel,
+    Code::MlInference,
     Code::InvalidInput,
     Code::Internal,
 ];
@@ -146,6 +155,9 @@ impl Code {
             Code::NoteSigned => "note.signed",
             Code::PsychotherapyLocked => "psychotherapy.locked",
             Code::PsychotherapyNotSetUp => "psychotherapy.not_set_up",
+            Code::MlUnavailable => "ml.unavailable",
+            Code::MlModel => "ml.model",
+            Code::MlInference => "ml.inference",
             Code::InvalidInput => "input.invalid",
             Code::Internal => "internal",
         }

@@ -2,7 +2,8 @@
 //!
 //! The `net` feature (on by default) brings the wire protocol codec, the TLS
 //! pinning and the QUIC client. Without it only plain data types remain, which
-//! is what the wasm frontend uses.
+//! is what the wasm frontend uses. The `ml` feature brings the on-device model
+//! runtime (ONNX Runtime, loaded at run time) and never reaches the wasm build.
 
 pub mod appointment;
 pub mod assessment;
@@ -13,6 +14,8 @@ pub mod durable;
 pub mod error;
 pub mod hex;
 pub mod icd10;
+#[cfg(feature = "ml")]
+pub mod ml;
 pub mod note;
 pub mod psychotherapy_note;
 #[cfg(feature = "vault")]
