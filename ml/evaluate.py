@@ -2,8 +2,8 @@
 
 Baseline (default): the shipped model's own `probabilities` output; flag = probabilities[2] >= 0.14
 (labels.json). With `--head models/mh7/head.json`: applies that linear head to the cached
-`sentence_embedding`s (softmax(W·e + b), flag = p[suicidal_index] >= threshold), exactly as the
-app will.
+`sentence_embedding`s (p = softmax(W·e + b); flag = p[suicidal_index] >= threshold, and, when
+head.json has a `gate_label`, argmax(p) != gate_label), exactly as the app will.
 
 Reports: suicide recall/precision on held-out mh7 rows; flagged rate on everyday messages
 (held-out, all rows, hard negatives separately); per-class precision/recall/F1 and the confusion
@@ -39,8 +39,24 @@ def apply_head(head: dict, emb: np.ndarray) -> np.ndarray:
     return softmax(emb.astype(np.float32) @ W.T + b)
 
 
-def evaluate(probs: np.ndarray, labels: list[str], threshold: float, suicidal_index: int, rows: list[dict]) -> dict:
-    res = {"flag": common.flag_report(probs[:, suicidal_index], threshold, rows)}
+def head_flag_score(head: dict, probs: np.ndarray) -> np.ndarray:
+    """p[suicidal_index], zeroed where argmax is the head's gate_label (if any)."""
+    s = probs[:, head["suicidal_index"]].copy()
+    if head.get("gate_label"):
+        s[probs.argmax(1) == head["labels"].index(head["gate_label"])] = 0.0
+    return s
+
+
+def evaluate_head(head: dict, emb: np.ndarray, rows: list[dict]) -> dict:
+    probs = apply_head(head, emb)
+    return evaluate(probs, head["labels"], head["threshold"], head["suicidal_index"], rows,
+                    score=head_flag_score(head, probs))
+
+
+def evaluate(probs: np.ndarray, labels: list[str], threshold: float, suicidal_index: int, rows: list[dict],
+             score: np.ndarray | None = None) -> dict:
+    score = probs[:, suicidal_index] if score is None else score
+    res = {"flag": common.flag_report(score, threshold, rows)}
     lab = {n: i for i, n in enumerate(labels)}
     held = np.array([r["heldout"] for r in rows])
     mh7 = np.array([r["kind"] == "mh7" for r in rows])
@@ -93,8 +109,7 @@ def main():
     emb, prob = embed.load_or_embed(rows)
     if a.head:
         head = json.loads(Path(a.head).read_text())
-        probs = apply_head(head, emb)
-        res = evaluate(probs, head["labels"], head["threshold"], head["suicidal_index"], rows)
+        res = evaluate_head(head, emb, rows)
         res["head_version"] = head["version"]
         name = a.name or "head"
     else:
