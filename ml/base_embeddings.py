@@ -114,9 +114,9 @@ def main():
         import evaluate
         import train_head
 
-        ref = json.loads((common.RESULTS_DIR / "train_head.json").read_text())
-        _, qemb, W, b, best, _, _, secs = train_head.run(a.out, log=lambda *x: None)
         ref_head = json.loads((common.MODEL_DIR / "head.json").read_text())
+        _, qemb, W, b, best, _, _, secs = train_head.run(a.out, ref_head["fit"]["target_recall"],
+                                                         log=lambda *x: None)
         head = train_head.head_json(W, b, best, ref_head["fit"]["target_recall"], "verify")
         head_same_t = dict(head, threshold=ref_head["threshold"])
 

@@ -28,7 +28,7 @@ graph), then the flag rule above with head.json's `threshold` and `gate_label`.
 
 Usage:
   /tmp/mlvenv/bin/python ml/train_head.py [--date YYYYMMDD] [--out models/mh7/head.json]
-      [--target-recall 0.93] [--embeddings-bin models/mh7/base_embeddings.bin] [--curve]
+      [--target-recall 0.93] [--embeddings-bin models/mh7/base_embeddings.bin]
 --embeddings-bin trains/evaluates on the dequantized int8 embeddings instead of the float cache.
 --date fixes the date in "version" (default: today, UTC); everything else is deterministic.
 """
@@ -251,7 +251,7 @@ def head_json(W, b, best, target, date):
                     "loss": "sum_i w_i*CE_i/sum_i w_i + l2/2*||W||^2 (bias unpenalised)"}}
 
 
-def run(embeddings_bin=None, target=0.92, log=print):
+def run(embeddings_bin=None, target=0.93, log=print):
     t0 = time.time()
     rows, emb = load_data(embeddings_bin)
     log(f"rows {len(rows)}, train {sum(not r['heldout'] for r in rows)}, "
