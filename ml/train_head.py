@@ -222,6 +222,13 @@ def select_and_fit(rows, emb, target, log=print):
     return W, b, best, cv, iters
 
 
+# Added after review: with the gate alone, a message whose top label is Everyday was never
+# flagged by the model however high its suicide score (seen: 0.32 on an explicit goodbye-letters
+# sentence). The gate now holds back only scores below this ceiling; flags are a superset of
+# the gate-only rule, so the everyday false-positive figure can only be checked, not flattered.
+GATE_CEILING = 0.2
+
+
 def trade_off_curve(oof, y_train, everyday_mask, gate):
     out = []
     score = flag_score(oof, gate)
@@ -240,11 +247,14 @@ def head_json(W, b, best, target, date):
     Wl = [f32_list(row) for row in W]
     bl = f32_list(b)
     gate = LABELS[EV] if best["gate"] else None
-    h = hashlib.sha256(json.dumps([Wl, bl, best["threshold"], LABELS, gate]).encode()).hexdigest()[:8]
+    # The gate may never hold back a high score (safety; see docs/ml.md "Gate ceiling").
+    ceiling = GATE_CEILING if gate else None
+    h = hashlib.sha256(json.dumps([Wl, bl, best["threshold"], LABELS, gate, ceiling]).encode()).hexdigest()[:8]
     return {"version": f"mh7-head-{date}-{h}", "labels": LABELS, "suicidal_index": SUI,
-            "threshold": best["threshold"], "gate_label": gate,
+            "threshold": best["threshold"], "gate_label": gate, "gate_ceiling": ceiling,
             "flag_rule": "p = softmax(W·e + b); flag iff p[suicidal_index] >= threshold"
-                         + (" and argmax(p) != index of gate_label" if gate else ""),
+                         + (" and not (argmax(p) == index of gate_label and p[suicidal_index] < gate_ceiling)"
+                            if gate else ""),
             "dim": int(W.shape[1]), "weights": Wl, "bias": bl, "input": "sentence_embedding",
             "fit": {"l2": best["lam"], "class_weight": "balanced n/(K*n_c)",
                     "everyday_weight_multiplier": best["everyday_mult"], "target_recall": target,

@@ -3,6 +3,7 @@
 //! live here.
 
 mod commands;
+mod ml;
 mod relay;
 mod vault;
 
@@ -14,10 +15,13 @@ pub fn run() {
     let link = relay::start_link();
     let result = tauri::Builder::default()
         .manage(link.handle.clone())
+        .manage(ml::MlHolder::default())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             relay::spawn(link, app.handle().clone());
             app.manage(vault::VaultHolder::new(app.handle())?);
             vault::VaultHolder::spawn_idle_lock(app.handle().clone());
+            ml::MlHolder::spawn_load(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -70,6 +74,12 @@ pub fn run() {
             commands::appointment::reschedule_appointment,
             commands::appointment::export_calendar,
             commands::search::search,
+            commands::journal::ml_status,
+            commands::journal::add_journal_entry,
+            commands::journal::journal_entries,
+            commands::journal::risk_feedback,
+            commands::journal::open_alerts,
+            commands::journal::refit_model,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -29,6 +29,13 @@ pub struct Head {
     /// Row-major `[classes][dim]`.
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
+    /// A neutral class (`Everyday`) that, when it is the most likely label,
+    /// keeps the model from raising the flag (see docs/ml.md). The explicit
+    /// phrase layer still raises it.
+    pub gate_label: Option<String>,
+    /// The gate holds back only suicide scores below this; a higher score is
+    /// flagged whatever the top label (`None`: the gate always holds).
+    pub gate_ceiling: Option<f32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -42,6 +49,10 @@ struct HeadFile {
     bias: Vec<f32>,
     #[serde(default = "default_input")]
     input: String,
+    #[serde(default)]
+    gate_label: Option<String>,
+    #[serde(default)]
+    gate_ceiling: Option<f32>,
 }
 
 fn default_input() -> String {
@@ -135,6 +146,8 @@ impl Head {
             dim,
             weights,
             bias: file.bias,
+            gate_label: file.gate_label,
+            gate_ceiling: file.gate_ceiling,
         };
         head.check()?;
         Ok(head)
@@ -154,6 +167,8 @@ impl Head {
                 .collect(),
             bias: self.bias.clone(),
             input: HEAD_INPUT.into(),
+            gate_label: self.gate_label.clone(),
+            gate_ceiling: self.gate_ceiling,
         };
         // Serialising plain numbers and strings cannot fail; non-finite numbers become null,
         // which `from_json` then rejects.
@@ -184,6 +199,13 @@ impl Head {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(MlError::Model("head threshold must be in (0, 1]".into()));
         }
+        if let Some(gate) = &self.gate_label
+            && !self.labels.contains(gate)
+        {
+            return Err(MlError::Model(format!(
+                "head gate label {gate:?} is not among its labels"
+            )));
+        }
         if !self.weights.iter().chain(&self.bias).all(|v| v.is_finite()) {
             return Err(MlError::Model("head has non-finite weights".into()));
         }
@@ -208,11 +230,24 @@ impl Head {
         logits.into_iter().map(|p| p as f32).collect()
     }
 
-    /// P(suicidal) reaches the threshold.
+    /// P(suicidal) reaches the threshold, unless the neutral gate class (if
+    /// the head has one) is the most likely label and P(suicidal) is below
+    /// the gate's ceiling.
     pub fn flags(&self, probabilities: &[f32]) -> bool {
-        probabilities
+        let gated = self.gate_label.as_ref().is_some_and(|gate| {
+            let top = probabilities
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, _)| i);
+            top.and_then(|i| self.labels.get(i)) == Some(gate)
+        });
+        let score = probabilities
             .get(self.suicidal_index)
-            .is_some_and(|p| *p >= self.threshold)
+            .copied()
+            .unwrap_or(0.0);
+        let held_back = gated && self.gate_ceiling.is_none_or(|ceiling| score < ceiling);
+        !held_back && score >= self.threshold
     }
 
     /// Fits a new head with this head's labels, suicidal index, threshold and dim on
@@ -283,6 +318,8 @@ impl Head {
             dim,
             weights,
             bias,
+            gate_label: self.gate_label.clone(),
+            gate_ceiling: self.gate_ceiling,
         }
     }
 
@@ -438,7 +475,26 @@ pub(crate) mod tests {
             dim,
             weights: vec![0.0; 3 * dim],
             bias: vec![0.0; 3],
+            gate_label: None,
+            gate_ceiling: None,
         }
+    }
+
+    #[test]
+    fn the_everyday_gate_holds_back_the_model_flag() {
+        let mut head = template(2);
+        head.labels = vec!["Normal".into(), "Everyday".into(), "Suicidal".into()];
+        head.gate_label = Some("Everyday".into());
+        assert!(!head.flags(&[0.1, 0.5, 0.4]), "Everyday on top");
+        assert!(head.flags(&[0.1, 0.3, 0.6]));
+        assert!(
+            head.flags(&[0.45, 0.2, 0.35]),
+            "Normal on top: threshold decides"
+        );
+        let back = Head::from_json(&head.to_json()).unwrap();
+        assert_eq!(back.gate_label.as_deref(), Some("Everyday"));
+        head.gate_label = Some("Nope".into());
+        assert!(Head::from_json(&head.to_json()).is_err());
     }
 
     /// Three well-separated clusters around the axes of a 4-dim space.

@@ -33,6 +33,7 @@ pub const PHRASES: &[&str] = &[
     "self harm",
     "overdose on purpose",
     "end it all",
+    "ending it all",
 ];
 
 /// What the therapist sees for one message. Carries no text.

@@ -26,6 +26,25 @@ pub fn record(
     answers: &[u8],
     taken_ms: i64,
 ) -> Result<(String, Scored), VaultError> {
+    record_with_text(vault, client_id, instrument, answers, taken_ms, None)
+}
+
+/// Like [`record`], with the client's free-text answer ("anything else you
+/// want your therapist to know?"), which the caller may send on to the
+/// consent-gated analysis (`records::risk::on_arrival`).
+pub fn record_with_text(
+    vault: &mut Vault,
+    client_id: &str,
+    instrument: Instrument,
+    answers: &[u8],
+    taken_ms: i64,
+    free_text: Option<&str>,
+) -> Result<(String, Scored), VaultError> {
+    if free_text.is_some_and(|t| t.len() > 20_000) {
+        return Err(VaultError::Invalid(
+            "the free-text answer is too long".into(),
+        ));
+    }
     let scored =
         assessment::score(instrument, answers).map_err(|e| VaultError::Invalid(e.to_string()))?;
     if !vault.has_record(client_id)? {
@@ -40,6 +59,12 @@ pub fn record(
     let list = doc.put_object(ROOT, "answers", ObjType::List).map_err(am)?;
     for (i, a) in answers.iter().enumerate() {
         doc.insert(&list, i, u64::from(*a)).map_err(am)?;
+    }
+    if let Some(text) = free_text.map(str::trim).filter(|t| !t.is_empty()) {
+        let obj = doc
+            .put_object(ROOT, "free_text", ObjType::Text)
+            .map_err(am)?;
+        doc.update_text(&obj, text).map_err(am)?;
     }
     let row = Row {
         id: id.clone(),

@@ -137,6 +137,7 @@ struct AssessmentArgs {
     instrument: Instrument,
     answers: Vec<u8>,
     taken_ms: i64,
+    free_text: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -423,7 +424,93 @@ fn NotesTab(client_id: String, open_note: Signal<Option<OpenNote>>) -> Element {
             },
         }
         if let Some(e) = error() { p { class: "form-error", role: "alert", "{e}" } }
+        JournalArea { client_id: client_id.clone() }
         PsychotherapyArea { client_id }
+    }
+}
+
+/// What the shell says about on-device analysis for one client.
+#[derive(Clone, PartialEq, serde::Deserialize)]
+struct MlStatus {
+    available: bool,
+    reason: Option<String>,
+    consented: bool,
+    labels: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JournalArgs {
+    client_id: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FeedbackArgs {
+    record_id: String,
+    label: String,
+}
+
+#[component]
+fn JournalArea(client_id: String) -> Element {
+    use bloom_core::risk::JournalEntry;
+    use bloom_ui::client::journal::{JournalPanel, MlState};
+    let i18n = use_i18n();
+    let mut version = use_signal(|| 0u32);
+    let mut error = use_signal(|| None::<String>);
+    let cid = client_id.clone();
+    let data = use_resource(move || {
+        let client_id = cid.clone();
+        async move {
+            let _ = version();
+            let status = tauri::call::<MlStatus>(
+                "ml_status",
+                ClientArgs {
+                    client_id: client_id.clone(),
+                },
+            )
+            .await;
+            let entries =
+                tauri::call::<Vec<JournalEntry>>("journal_entries", ClientArgs { client_id }).await;
+            (status, entries)
+        }
+    });
+    let Some((status, entries)) = data() else {
+        return rsx! { p { class: "loading", "…" } };
+    };
+    let (ml, labels) = match status {
+        Ok(s) if !s.available => (MlState::Unavailable(s.reason.unwrap_or_default()), s.labels),
+        Ok(s) if !s.consented => (MlState::NoConsent, s.labels),
+        Ok(s) => (MlState::Available, s.labels),
+        Err(e) => (
+            MlState::Unavailable(i18n.error(&e.code, &e.message)),
+            vec![],
+        ),
+    };
+    let entries = entries.unwrap_or_default();
+    rsx! {
+        JournalPanel {
+            entries,
+            ml,
+            labels,
+            error: error(),
+            on_add: move |text: String| {
+                let client_id = client_id.clone();
+                async move {
+                    match tauri::call::<JournalEntry>("add_journal_entry", JournalArgs { client_id, text }).await {
+                        Ok(_) => { version += 1; error.set(None) }
+                        Err(e) => error.set(Some(i18n.error(&e.code, &e.message))),
+                    }
+                }
+            },
+            on_feedback: move |(record_id, label): (String, String)| async move {
+                match tauri::call::<()>("risk_feedback", FeedbackArgs { record_id, label }).await {
+                    Ok(()) => { version += 1; error.set(None) }
+                    Err(e) => error.set(Some(i18n.error(&e.code, &e.message))),
+                }
+            },
+        }
     }
 }
 
@@ -592,19 +679,28 @@ fn AssessmentsTab(client_id: String) -> Element {
         }
     });
     let (phq, gad) = scores().unwrap_or_default();
+    let mut free_text = use_signal(String::new);
     rsx! {
         ScoreChart { instrument: Instrument::Phq9, points: phq }
         ScoreChart { instrument: Instrument::Gad7, points: gad }
         if let Some(m) = message() { p { class: "notice", role: "status", "{m}" } }
+        label { r#for: "assessment-free-text", {i18n.t("assessment-free-text")} }
+        textarea { id: "assessment-free-text", rows: "2", value: "{free_text}",
+            oninput: move |e| free_text.set(e.value()) }
         AssessmentForm {
             instrument: None,
             on_submit: move |(instrument, answers): (Instrument, Vec<u8>)| {
                 let client_id = client_id.clone();
                 async move {
-                    let args = AssessmentArgs { client_id, instrument, answers, taken_ms: js_sys::Date::now() as i64 };
+                    let text = free_text();
+                    let args = AssessmentArgs {
+                        client_id, instrument, answers, taken_ms: js_sys::Date::now() as i64,
+                        free_text: (!text.trim().is_empty()).then_some(text),
+                    };
                     match tauri::call::<Scored>("record_assessment", args).await {
                         Ok(s) => {
                             version += 1;
+                            free_text.set(String::new());
                             message.set(Some(if s.safety_alert {
                                 i18n.t("score-safety-alert")
                             } else {

@@ -246,6 +246,15 @@ struct ChangeArgs {
     new: String,
 }
 
+/// What a re-fit reports.
+#[derive(Deserialize)]
+struct RefitReport {
+    replaced: bool,
+    reason: String,
+    corrections: usize,
+    suicide_recall_after: f32,
+}
+
 /// What a rebuild reports (the series count stands for calendar documents).
 #[derive(Deserialize)]
 struct Rebuilt {
@@ -386,6 +395,23 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
                     },
                     {i18n.t("settings-rebuild")} }
             }
+            section { class: "settings-block", id: "settings-ml",
+                h2 { {i18n.t("settings-ml")} }
+                p { {i18n.t("settings-ml-help")} }
+                button { id: "settings-refit",
+                    onclick: move |_| async move {
+                        let done = tauri::call::<RefitReport>("refit_model", NoArgs {}).await;
+                        message.set(Some(match done {
+                            Ok(r) if r.replaced => i18n.t_args("settings-refit-replaced", &[
+                                ("corrections", &r.corrections.to_string()),
+                                ("recall", &format!("{:.2}", r.suicide_recall_after)),
+                            ]),
+                            Ok(r) => i18n.t_args("settings-refit-kept", &[("reason", &r.reason)]),
+                            Err(e) => i18n.error(&e.code, &e.message),
+                        }));
+                    },
+                    {i18n.t("settings-refit")} }
+            }
         }
     } else {
         rsx! { SectionPage { section: section() } }
@@ -402,8 +428,41 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
             });
         }
     };
+    // Risk alerts from the on-device model, for the therapist only: the ones
+    // still open when the app starts, then each new one as it is found.
+    let mut alerts = use_signal(Vec::<bloom_core::risk::RiskResult>::new);
+    use_future(move || async move {
+        let mut found = tauri::events::<bloom_core::risk::RiskResult>("risk-alert").await;
+        if let Ok(open) =
+            tauri::call::<Vec<bloom_core::risk::RiskResult>>("open_alerts", NoArgs {}).await
+        {
+            alerts.set(open);
+        }
+        while let Some(alert) = found.next().await {
+            alerts.write().insert(0, alert);
+        }
+    });
+    let banner = alerts().first().cloned().map(|alert| {
+        rsx! {
+            div { id: "risk-alert", class: "risk-alert", role: "alert",
+                span { {i18n.t("risk-alert-banner")} }
+                button { id: "risk-alert-open",
+                    onclick: move |_| {
+                        open_note.set(None);
+                        open_client.set(Some(alert.client_id.clone()));
+                        section.set(Section::Clients);
+                        alerts.write().retain(|a| a.record_id != alert.record_id);
+                    },
+                    {i18n.t("risk-alert-open")} }
+                button { id: "risk-alert-dismiss", class: "link",
+                    onclick: move |_| { alerts.write().remove(0); },
+                    {i18n.t("risk-alert-dismiss")} }
+            }
+        }
+    });
     rsx! {
         div { class: "activity", onclick: move |_| touch(), onkeydown: move |_| touch(),
+        {banner}
         AppShell {
             active: section(),
             on_navigate: move |s| {

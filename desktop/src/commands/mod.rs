@@ -3,6 +3,7 @@
 
 pub mod appointment;
 pub mod client;
+pub mod journal;
 pub mod note;
 pub mod plan;
 pub mod relay;

@@ -4,10 +4,32 @@ use bloom_core::note::{NoteSummary, NoteView, Template};
 use bloom_core::psychotherapy_note::{PsychotherapyNoteSummary, PsychotherapyNoteView};
 use bloom_core::records::{note, psychotherapy};
 use bloom_core::vault::Passphrase;
-use tauri::State;
+use tauri::{AppHandle, State};
+
+use crate::ml::MlHolder;
 
 use super::CommandError;
+use super::journal::embed_note;
 use crate::vault::VaultHolder;
+
+/// What semantic search knows a note by: what it shows.
+fn note_text(view: &NoteView) -> String {
+    let mut parts: Vec<&str> = view.sections.iter().map(|(_, t)| t.as_str()).collect();
+    parts.extend(view.addenda.iter().map(|a| a.text.as_str()));
+    parts.join("\n")
+}
+
+/// Saves through `write`, then refreshes the note's embedding.
+fn saved(
+    app: &AppHandle,
+    ml: &MlHolder,
+    vault: &VaultHolder,
+    view: Result<NoteView, CommandError>,
+) -> Result<NoteView, CommandError> {
+    let view = view?;
+    embed_note(app, ml, vault, &view.id, &note_text(&view));
+    Ok(view)
+}
 
 #[tauri::command(async)]
 pub fn list_notes(
@@ -46,27 +68,39 @@ pub fn read_note(id: String, vault: State<'_, VaultHolder>) -> Result<NoteView, 
 pub fn save_note(
     id: String,
     sections: Vec<(String, String)>,
+    app: AppHandle,
+    ml: State<'_, MlHolder>,
     vault: State<'_, VaultHolder>,
 ) -> Result<NoteView, CommandError> {
     let changes: Vec<(&str, &str)> = sections
         .iter()
         .map(|(k, t)| (k.as_str(), t.as_str()))
         .collect();
-    vault.vault(|v| note::edit_sections(v, &id, &changes))
+    let view = vault.vault(|v| note::edit_sections(v, &id, &changes));
+    saved(&app, &ml, &vault, view)
 }
 
 #[tauri::command(async)]
-pub fn sign_note(id: String, vault: State<'_, VaultHolder>) -> Result<NoteView, CommandError> {
-    vault.vault(|v| note::sign_note(v, &id))
+pub fn sign_note(
+    id: String,
+    app: AppHandle,
+    ml: State<'_, MlHolder>,
+    vault: State<'_, VaultHolder>,
+) -> Result<NoteView, CommandError> {
+    let view = vault.vault(|v| note::sign_note(v, &id));
+    saved(&app, &ml, &vault, view)
 }
 
 #[tauri::command(async)]
 pub fn add_addendum(
     id: String,
     text: String,
+    app: AppHandle,
+    ml: State<'_, MlHolder>,
     vault: State<'_, VaultHolder>,
 ) -> Result<NoteView, CommandError> {
-    vault.vault(|v| note::add_addendum(v, &id, &text))
+    let view = vault.vault(|v| note::add_addendum(v, &id, &text));
+    saved(&app, &ml, &vault, view)
 }
 
 #[tauri::command(async)]

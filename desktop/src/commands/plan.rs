@@ -3,11 +3,14 @@
 use bloom_core::assessment::{Instrument, Scored};
 use bloom_core::records::assessment::{self, ScorePoint};
 use bloom_core::records::{safety_plan, treatment_plan};
+use bloom_core::risk::TextSource;
 use bloom_core::safety_plan::{SafetyPlan, Section};
 use bloom_core::treatment_plan::{PlanEdit, TreatmentPlan};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::CommandError;
+use super::journal::analyze_on_arrival;
+use crate::ml::MlHolder;
 use crate::vault::VaultHolder;
 
 #[tauri::command(async)]
@@ -44,17 +47,43 @@ pub fn save_safety_plan(
     vault.vault(|v| safety_plan::save(v, &client_id, &sections))
 }
 
+/// Scores and stores a questionnaire; its free-text answer, if any, is
+/// analysed on arrival like a journal entry (with consent only).
+#[allow(clippy::too_many_arguments)]
 #[tauri::command(async)]
 pub fn record_assessment(
     client_id: String,
     instrument: Instrument,
     answers: Vec<u8>,
     taken_ms: i64,
+    free_text: Option<String>,
+    app: AppHandle,
+    ml: State<'_, MlHolder>,
     vault: State<'_, VaultHolder>,
 ) -> Result<Scored, CommandError> {
-    vault.vault(|v| {
-        assessment::record(v, &client_id, instrument, &answers, taken_ms).map(|(_, s)| s)
-    })
+    let text = free_text.filter(|t| !t.trim().is_empty());
+    let (id, scored) = vault.vault(|v| {
+        assessment::record_with_text(
+            v,
+            &client_id,
+            instrument,
+            &answers,
+            taken_ms,
+            text.as_deref(),
+        )
+    })?;
+    if let Some(text) = text {
+        analyze_on_arrival(
+            &app,
+            &ml,
+            &vault,
+            &id,
+            &client_id,
+            TextSource::AssessmentText,
+            &text,
+        )?;
+    }
+    Ok(scored)
 }
 
 #[tauri::command(async)]

@@ -207,3 +207,21 @@ psy-new-heading = New psychotherapy note
 psy-list-empty = No psychotherapy notes yet.
 psy-row = Note of { $date }
 psy-save = Save note
+
+## Journal entries and on-device analysis
+journal-title = Journal entries
+journal-new = Add an entry the client wrote
+journal-add = Add entry
+journal-empty = No journal entries yet.
+journal-ml-on = On-device analysis is on for this client. Results are for you alone and never leave this computer.
+journal-ml-unavailable = On-device analysis is unavailable on this computer: { $reason }
+journal-ml-no-consent = The client has not consented to on-device analysis, so nothing is analysed.
+risk-flag = Possible suicide risk. Please review this entry.
+risk-flag-phrase = This entry uses words about suicide or self-harm. Please review it.
+risk-result = Model: { $label } (suicide score { $score }, { $model })
+risk-reviewed = You reviewed this as: { $label }
+risk-feedback = Your label for this entry
+risk-feedback-save = Save label
+risk-alert-banner = A client's entry may need your attention.
+risk-alert-open = Open chart
+risk-alert-dismiss = Dismiss

@@ -13,6 +13,7 @@ pub mod assessment;
 pub mod chart;
 pub mod consent;
 pub mod diagnosis;
+pub mod journal;
 pub mod list;
 pub mod notes;
 pub mod profile;
