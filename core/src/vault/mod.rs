@@ -414,6 +414,29 @@ impl Vault {
         Ok(())
     }
 
+    /// Runs `f` (many writes: seeding, bulk imports) without waiting for the
+    /// disk after each commit. Every write inside is still its own transaction
+    /// with its projections and audit entry, exactly as outside; only the
+    /// per-commit fsync is skipped (`synchronous=NORMAL`, which in WAL mode
+    /// can lose the latest commits on power loss but never corrupts the
+    /// database). Before returning, the vault is back to `synchronous=FULL`
+    /// and everything written has been checkpointed and synced.
+    pub fn bulk<T>(
+        &mut self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = f(self);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let synced = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()));
+        let out = out?;
+        restored?;
+        synced?;
+        Ok(out)
+    }
+
     /// A transaction for work that spans several projections (rebuilds).
     pub(crate) fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>, VaultError> {
         Ok(self.conn.transaction()?)
@@ -540,6 +563,42 @@ mod tests {
             .add_attachment("chart-1", "text/plain", b"hello")
             .unwrap();
         assert_eq!(vault.attachments("chart-1").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bulk_writes_are_audited_and_durability_is_restored_afterwards() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, _) =
+            Vault::create(dir.path(), "Dr A", &pass(), &NoKeychain, quick_kdf()).unwrap();
+        let synchronous = |v: &Vault| -> i64 {
+            v.connection()
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(synchronous(&vault), 2, "FULL");
+        let written = vault
+            .bulk(|v| {
+                assert_eq!(synchronous(v), 1, "NORMAL inside");
+                for i in 0..10 {
+                    v.put_record(&format!("chart-{i}"), "chart", b"x")?;
+                }
+                Ok(10)
+            })
+            .unwrap();
+        assert_eq!(written, 10);
+        assert_eq!(synchronous(&vault), 2, "FULL again");
+        assert_eq!(vault.verify_audit().unwrap(), 10);
+        let err = vault
+            .bulk(|v| -> Result<(), VaultError> {
+                v.put_record("chart-x", "chart", b"y")?;
+                Err(VaultError::Invalid("stop".into()))
+            })
+            .unwrap_err();
+        assert!(matches!(err, VaultError::Invalid(_)));
+        assert_eq!(synchronous(&vault), 2, "FULL after a failure too");
+        drop(vault);
+        let vault = Vault::open(dir.path(), Unlock::Passphrase(&pass()), &NoKeychain).unwrap();
+        assert_eq!(vault.record_count().unwrap(), 11);
     }
 
     #[test]
