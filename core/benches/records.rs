@@ -67,7 +67,10 @@ fn bench_records(c: &mut Criterion) {
     group.bench_function("chart_open", |b| {
         b.iter(|| {
             let n = next();
-            black_box(fixture::chart_open(&mut vault, fixture::nth(&f.clients, n)))
+            black_box(fixture::chart_open(
+                &mut vault,
+                fixture::nth(&f.clients, n).as_str(),
+            ))
         })
     });
     group.bench_function("week_view", |b| {

@@ -86,7 +86,7 @@ fn main() {
     });
     report("client list (page of 50)", Some(20.0), page);
     let chart = time(n, |i| {
-        fixture::chart_open(&mut vault, fixture::nth(&f.clients, i));
+        fixture::chart_open(&mut vault, fixture::nth(&f.clients, i).as_str());
     });
     report("chart open", Some(20.0), chart);
     let week = time(n, |i| {

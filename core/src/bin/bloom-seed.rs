@@ -529,7 +529,7 @@ fn seed_clients(
         p.insurance.member_id = format!("M{:08}", r.range(0, 100_000_000));
         client::update_profile(vault, &id, &p)?;
         if r.chance(70) {
-            client::add_diagnosis(vault, &id, *r.pick(DIAGNOSES))?;
+            client::add_diagnosis(vault, &id, r.pick::<&str>(DIAGNOSES))?;
         }
         if r.chance(85) {
             client::set_status(vault, &id, bloom_core::chart::CaseStatus::Active)?;
