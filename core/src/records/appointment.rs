@@ -34,6 +34,10 @@ pub const KIND: &str = "appointment";
 /// How far ahead an open-ended series is put on the calendar.
 pub const HORIZON_DAYS: i64 = 731;
 const HOURS_SETTING: &str = "working_hours";
+/// More than any occurrence lasts ([`crate::schedule::MAX_DURATION_MIN`],
+/// checked whenever a series is read): how far before a window an
+/// overlapping occurrence can start.
+const LONGEST_MS: i64 = 24 * 3_600_000;
 const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 fn am(e: automerge::AutomergeError) -> VaultError {
@@ -280,10 +284,16 @@ fn busy_slots(
 ) -> Result<Vec<Slot>, VaultError> {
     let mut stmt = vault.connection().prepare_cached(
         "SELECT id, start_ms, end_ms, status FROM appointments
-         WHERE start_ms < ?2 AND end_ms > ?1 AND series_id IS NOT ?3",
+         WHERE start_ms < ?2 AND start_ms >= ?4 AND end_ms > ?1 AND series_id IS NOT ?3",
     )?;
+    let earliest = from.timestamp_millis().saturating_sub(LONGEST_MS);
     let rows = stmt.query_map(
-        params![from.timestamp_millis(), to.timestamp_millis(), exclude],
+        params![
+            from.timestamp_millis(),
+            to.timestamp_millis(),
+            exclude,
+            earliest
+        ],
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -545,10 +555,14 @@ pub fn range(
 ) -> Result<Vec<AppointmentView>, VaultError> {
     let start = to_utc(from.and_time(chrono::NaiveTime::MIN), tz).timestamp_millis();
     let end = to_utc(to.and_time(chrono::NaiveTime::MIN), tz).timestamp_millis();
+    // The lower bound on start_ms changes no result (no occurrence is longer
+    // than LONGEST_MS) but lets the index scan just the window instead of
+    // every occurrence that starts before its end.
+    let earliest = start.saturating_sub(LONGEST_MS);
     views(
         vault,
-        "a.start_ms < ?2 AND a.end_ms > ?1",
-        &[&start, &end],
+        "a.start_ms < ?2 AND a.start_ms >= ?3 AND a.end_ms > ?1",
+        &[&start, &end, &earliest],
         tz,
     )
 }
@@ -811,5 +825,56 @@ mod tests {
         assert!(ics.contains("STATUS:CANCELLED"), "{ics}");
         assert!(ics.contains("LOCATION:Telehealth"), "{ics}");
         assert!(!ics.contains("Silva") && !ics.contains("Ana"), "{ics}");
+    }
+
+    fn march_2030(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2030, 3, d).unwrap()
+    }
+
+    #[test]
+    fn the_calendar_range_holds_every_occurrence_overlapping_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = quick_vault(dir.path());
+        let new = NewClient {
+            given_name: "Ana".into(),
+            family_name: "Silva".into(),
+            preferred_name: None,
+        };
+        let ana = client::create_client(&mut v, &new).unwrap();
+        let book = |v: &mut Vault, d: u32, h: u32, m: u32, minutes: u32| {
+            let a = NewAppointment {
+                client_id: ana.clone(),
+                start_local: march_2030(d).and_hms_opt(h, m, 0).unwrap(),
+                duration_min: minutes,
+                service_code: ServiceCode::Psychotherapy45,
+                fee_cents: 0,
+                modality: Modality::InPerson,
+                repeat: None,
+                until: None,
+                count: None,
+            };
+            create(v, &a, Tz::UTC).unwrap()
+        };
+        // Starts the evening before the window and runs into it (8 hours).
+        let overnight = book(&mut v, 9, 20, 0, 480);
+        let inside = book(&mut v, 10, 9, 0, 45);
+        // Ends exactly when the window starts: not in it.
+        let before = book(&mut v, 9, 23, 0, 60);
+        let on_the_last_day = book(&mut v, 16, 23, 30, 30);
+        book(&mut v, 17, 0, 0, 30);
+
+        let ids = |from: NaiveDate, to: NaiveDate| -> Vec<String> {
+            range(&v, from, to, Tz::UTC)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.series_id)
+                .collect()
+        };
+        assert_eq!(
+            ids(march_2030(10), march_2030(17)),
+            [overnight.clone(), inside, on_the_last_day]
+        );
+        assert_eq!(ids(march_2030(9), march_2030(10)), [overnight, before]);
+        assert!(ids(march_2030(18), march_2030(25)).is_empty());
     }
 }

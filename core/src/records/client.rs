@@ -379,11 +379,29 @@ pub fn chart(vault: &mut Vault, id: &str) -> Result<ChartView, VaultError> {
 
 /// The client list, by name (reads the projection, not the documents).
 pub fn list_clients(vault: &Vault) -> Result<Vec<ClientSummary>, VaultError> {
-    let mut stmt = vault.connection().prepare(
+    list_rows(vault, "", [])
+}
+
+/// `limit` rows of the client list from `offset`, in the order of
+/// [`list_clients`]: what one screen of the list shows.
+pub fn list_clients_page(
+    vault: &Vault,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<ClientSummary>, VaultError> {
+    list_rows(vault, "LIMIT ?1 OFFSET ?2", [limit, offset])
+}
+
+fn list_rows<P: rusqlite::Params>(
+    vault: &Vault,
+    tail: &str,
+    args: P,
+) -> Result<Vec<ClientSummary>, VaultError> {
+    let mut stmt = vault.connection().prepare_cached(&format!(
         "SELECT id, display_name, status, updated_ms FROM clients
-         ORDER BY display_name COLLATE NOCASE, id",
-    )?;
-    let rows = stmt.query_map([], |r| {
+         ORDER BY display_name COLLATE NOCASE, id {tail}"
+    ))?;
+    let rows = stmt.query_map(args, |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -429,6 +447,9 @@ mod tests {
         let names: Vec<_> = list.iter().map(|c| c.display_name.as_str()).collect();
         assert_eq!(names, ["Ben Adams", "Maggie Okafor"]);
         assert!(list.iter().all(|c| c.status == CaseStatus::Intake));
+        let page = list_clients_page(&v, 1, 5).unwrap();
+        assert_eq!(page, list[1..]);
+        assert!(list_clients_page(&v, 2, 5).unwrap().is_empty());
         assert!(!format!("{list:?}").contains("Okafor"), "names in Debug");
         let doc = v.load_document(&id).unwrap();
         assert_eq!(status_history(&doc).len(), 1);

@@ -19,6 +19,31 @@ impl Vault {
         self.write_record_with(id, kind, &bytes, project)
     }
 
+    /// Loads document `id`, applies `edit` and saves it with `project` run on
+    /// `edit`'s result: [`Vault::load_document`], the edit and
+    /// [`Vault::save_document`] in one transaction (the same audit entries,
+    /// one commit). If `edit` or `project` fails nothing is written.
+    pub fn update_document<T>(
+        &mut self,
+        id: &str,
+        kind: &str,
+        edit: impl FnOnce(&mut AutoCommit) -> Result<T, VaultError>,
+        project: impl FnOnce(&Transaction<'_>, &T) -> Result<(), VaultError>,
+    ) -> Result<T, VaultError> {
+        self.modify_record_with(
+            id,
+            kind,
+            |record| {
+                let mut doc = AutoCommit::load(&record.body).map_err(|e| {
+                    VaultError::Corrupt(format!("document {id} does not load: {e}"))
+                })?;
+                let out = edit(&mut doc)?;
+                Ok((doc.save(), out))
+            },
+            project,
+        )
+    }
+
     /// Loads record `id` as a document (an audited read).
     pub fn load_document(&mut self, id: &str) -> Result<AutoCommit, VaultError> {
         let record = self.get_record(id)?;

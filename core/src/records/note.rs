@@ -80,9 +80,15 @@ pub fn edit_sections(
     id: &str,
     changes: &[(&str, &str)],
 ) -> Result<NoteView, VaultError> {
-    let mut doc = vault.load_document(id)?;
-    edit_doc(&mut doc, id, changes)?;
-    save(vault, id, &mut doc)
+    vault.update_document(
+        id,
+        KIND,
+        |doc| {
+            edit_doc(doc, id, changes)?;
+            view(id, doc)
+        },
+        project,
+    )
 }
 
 /// The document half of [`edit_sections`] (also used by the merge tests).
@@ -117,10 +123,16 @@ pub fn edit_doc(
 
 /// Signs a draft: records the signer, the time and the text as it stands.
 pub fn sign_note(vault: &mut Vault, id: &str) -> Result<NoteView, VaultError> {
-    let mut doc = vault.load_document(id)?;
     let by = vault.actor().user.clone();
-    sign_doc(&mut doc, id, &by, now_ms())?;
-    save(vault, id, &mut doc)
+    vault.update_document(
+        id,
+        KIND,
+        |doc| {
+            sign_doc(doc, id, &by, now_ms())?;
+            view(id, doc)
+        },
+        project,
+    )
 }
 
 /// The document half of [`sign_note`].
@@ -145,10 +157,16 @@ pub fn sign_doc(doc: &mut AutoCommit, id: &str, by: &str, at_ms: i64) -> Result<
 
 /// Adds a correction to a signed note.
 pub fn add_addendum(vault: &mut Vault, id: &str, text: &str) -> Result<NoteView, VaultError> {
-    let mut doc = vault.load_document(id)?;
     let by = vault.actor().user.clone();
-    addendum_doc(&mut doc, text, &by, now_ms())?;
-    save(vault, id, &mut doc)
+    vault.update_document(
+        id,
+        KIND,
+        |doc| {
+            addendum_doc(doc, text, &by, now_ms())?;
+            view(id, doc)
+        },
+        project,
+    )
 }
 
 /// The document half of [`add_addendum`].
@@ -451,6 +469,49 @@ mod tests {
         assert_eq!(hits[0].client_name, "Ana Silva");
         assert!(hits[0].snippet.contains("\u{2}nightmares\u{3}"));
         assert_eq!(search::search(&v, "silva", 10).unwrap()[0].record_id, ana);
+    }
+
+    #[test]
+    fn an_edit_is_audited_as_a_read_and_a_write_and_a_refused_one_as_a_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = quick_vault(dir.path());
+        let ana = client(&mut v);
+        let id = create_note(&mut v, &ana, Template::Free, 1_000, None).unwrap();
+        let before = v.verify_audit().unwrap();
+        edit_sections(&mut v, &id, &[("body", "Calm, engaged")]).unwrap();
+        let actions = |v: &Vault, n: u32| -> Vec<(String, String)> {
+            let mut out: Vec<_> = v
+                .recent_audit(n)
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.action, e.record_id))
+                .collect();
+            out.reverse();
+            out
+        };
+        let edit = vec![
+            ("read".to_owned(), id.clone()),
+            ("write".to_owned(), id.clone()),
+        ];
+        assert_eq!(actions(&v, 2), edit);
+        assert_eq!(v.verify_audit().unwrap(), before + 2);
+        let stored = v.get_record(&id).unwrap().body;
+        sign_note(&mut v, &id).unwrap();
+        let signed = v.get_record(&id).unwrap().body;
+        assert_ne!(stored, signed);
+
+        let count = v.verify_audit().unwrap();
+        assert!(matches!(
+            edit_sections(&mut v, &id, &[("body", "changed")]),
+            Err(VaultError::NoteSigned(_))
+        ));
+        assert_eq!(v.verify_audit().unwrap(), count + 1);
+        assert_eq!(actions(&v, 1), vec![("read".to_owned(), id.clone())]);
+        assert_eq!(v.get_record(&id).unwrap().body, signed, "nothing written");
+        assert!(matches!(
+            edit_sections(&mut v, "no-such-note", &[("body", "x")]),
+            Err(VaultError::RecordNotFound(_))
+        ));
     }
 
     #[test]

@@ -311,6 +311,63 @@ impl Vault {
         Ok(())
     }
 
+    /// Reads record `id`, lets `change` make its new body, and writes that
+    /// with `also` (a projection update): what [`Vault::get_record`] followed
+    /// by [`Vault::write_record_with`] do, with the same two audit entries
+    /// (read, then write), but in one transaction, so an edit costs one
+    /// commit (one fsync) instead of two. As with the two calls, when
+    /// `change` or `also` fails the read stays audited and nothing is written.
+    pub(crate) fn modify_record_with<T>(
+        &mut self,
+        id: &str,
+        kind: &str,
+        change: impl FnOnce(&Record) -> Result<(Vec<u8>, T), VaultError>,
+        also: impl FnOnce(&rusqlite::Transaction<'_>, &T) -> Result<(), VaultError>,
+    ) -> Result<T, VaultError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        let record = tx
+            .query_row(
+                "SELECT id, kind, body, updated_ms FROM records WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Record {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        body: r.get(2)?,
+                        updated_ms: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| VaultError::RecordNotFound(id.to_owned()))?;
+        audit::append(&tx, &self.actor, Action::Read, id, now)?;
+        tx.execute_batch("SAVEPOINT modify_write")?;
+        let written = change(&record).and_then(|(body, out)| {
+            tx.execute(
+                "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
+                params![id, kind, body, now],
+            )?;
+            audit::append(&tx, &self.actor, Action::Write, id, now)?;
+            also(&tx, &out)?;
+            Ok(out)
+        });
+        match written {
+            Ok(out) => {
+                tx.execute_batch("RELEASE modify_write")?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Err(e) => {
+                // Keep the audited read, drop the write.
+                tx.execute_batch("ROLLBACK TO modify_write; RELEASE modify_write")?;
+                tx.commit()?;
+                Err(e)
+            }
+        }
+    }
+
     /// Reads a record; the read itself is audited.
     pub fn get_record(&mut self, id: &str) -> Result<Record, VaultError> {
         let now = now_ms();
@@ -412,6 +469,29 @@ impl Vault {
             params![key, value],
         )?;
         Ok(())
+    }
+
+    /// Runs `f` (many writes: seeding, bulk imports) without waiting for the
+    /// disk after each commit. Every write inside is still its own transaction
+    /// with its projections and audit entry, exactly as outside; only the
+    /// per-commit fsync is skipped (`synchronous=NORMAL`, which in WAL mode
+    /// can lose the latest commits on power loss but never corrupts the
+    /// database). Before returning, the vault is back to `synchronous=FULL`
+    /// and everything written has been checkpointed and synced.
+    pub fn bulk<T>(
+        &mut self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = f(self);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let synced = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()));
+        let out = out?;
+        restored?;
+        synced?;
+        Ok(out)
     }
 
     /// A transaction for work that spans several projections (rebuilds).
@@ -540,6 +620,42 @@ mod tests {
             .add_attachment("chart-1", "text/plain", b"hello")
             .unwrap();
         assert_eq!(vault.attachments("chart-1").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bulk_writes_are_audited_and_durability_is_restored_afterwards() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut vault, _) =
+            Vault::create(dir.path(), "Dr A", &pass(), &NoKeychain, quick_kdf()).unwrap();
+        let synchronous = |v: &Vault| -> i64 {
+            v.connection()
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(synchronous(&vault), 2, "FULL");
+        let written = vault
+            .bulk(|v| {
+                assert_eq!(synchronous(v), 1, "NORMAL inside");
+                for i in 0..10 {
+                    v.put_record(&format!("chart-{i}"), "chart", b"x")?;
+                }
+                Ok(10)
+            })
+            .unwrap();
+        assert_eq!(written, 10);
+        assert_eq!(synchronous(&vault), 2, "FULL again");
+        assert_eq!(vault.verify_audit().unwrap(), 10);
+        let err = vault
+            .bulk(|v| -> Result<(), VaultError> {
+                v.put_record("chart-x", "chart", b"y")?;
+                Err(VaultError::Invalid("stop".into()))
+            })
+            .unwrap_err();
+        assert!(matches!(err, VaultError::Invalid(_)));
+        assert_eq!(synchronous(&vault), 2, "FULL after a failure too");
+        drop(vault);
+        let vault = Vault::open(dir.path(), Unlock::Passphrase(&pass()), &NoKeychain).unwrap();
+        assert_eq!(vault.record_count().unwrap(), 11);
     }
 
     #[test]

@@ -116,7 +116,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER search_docs_gone AFTER DELETE ON search_docs
         BEGIN DELETE FROM search_index WHERE rowid = old.id; END;
     "#,
-    // 6: journal entries, on-device ML results with therapist feedback, embeddings.
+    // 6: the calendar's time index covers every column the week view reads, so
+    // a week is one contiguous index range rather than a table lookup per
+    // occurrence (occurrences are stored series by series, scattered in time).
+    r#"
+    DROP INDEX appointments_by_start;
+    CREATE INDEX appointments_by_start ON appointments(
+        start_ms, end_ms, client_id, status, service_code, fee_cents, modality, recurring,
+        series_id, id
+    );
+    "#,
+    // 7: journal entries, on-device ML results with therapist feedback, embeddings.
     r#"
     CREATE TABLE journal_entries (
         id         TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
