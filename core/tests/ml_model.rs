@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use bloom_core::ml::encoder::MODEL_FILE;
 use bloom_core::ml::{
-    Availability, Batching, EMBEDDING_DIM, Encoded, Encoder, EncoderOptions, Head, runtime,
+    Availability, Batching, EMBEDDING_DIM, Encoded, Encoder, EncoderOptions, Head, risk, runtime,
 };
 
 fn model_dir() -> PathBuf {
@@ -204,37 +204,65 @@ fn more_threads_give_the_same_result() {
     }
 }
 
-/// `head.json` applied to the fused model's embedding reproduces the fused probabilities when
-/// it is the original head (its version says "original" or "shipped"); a re-trained head is
-/// only checked for shape and sanity.
+/// `head.json` (when present) over the fused model's embedding: a valid distribution that
+/// flags the suicidal sentence and not the everyday one (also through `risk::assess`). When it
+/// is the original head (same labels, version says "original" or "shipped") it must also
+/// reproduce the fused probabilities; a re-trained head only reports the difference.
 #[test]
-fn head_json_against_the_fused_head() {
+fn head_json_over_the_embedding() {
     let path = model_dir().join("head.json");
     if !path.is_file() {
         eprintln!("skipped: {} not present", path.display());
         return;
     }
     let head = Head::load_json(&path).unwrap();
+    let model_labels = &encoder().labels().labels;
     assert_eq!(head.dim, EMBEDDING_DIM);
-    assert_eq!(head.labels, encoder().labels().labels);
+    assert_eq!(
+        &head.labels[..model_labels.len()],
+        &model_labels[..],
+        "label order"
+    );
     let texts = [EVERYDAY, SUICIDAL, "I keep worrying about everything.", ""];
-    let mut worst = 0.0_f32;
-    for e in encoder().encode(&texts).unwrap() {
+    let encoded = encoder().encode(&texts).unwrap();
+    let mut worst: Option<f32> = Some(0.0);
+    for e in &encoded {
         let p = head.predict(&e.embedding);
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
-        worst = worst.max(max_diff(&p, &e.probabilities));
+        worst = worst
+            .filter(|_| p.len() == e.probabilities.len())
+            .map(|w| w.max(max_diff(&p, &e.probabilities)));
     }
+    let everyday = risk::assess(&head, &head.predict(&encoded[0].embedding), EVERYDAY);
+    let suicidal = risk::assess(&head, &head.predict(&encoded[1].embedding), SUICIDAL);
+    eprintln!(
+        "head {}: P(suicidal) everyday {:.4} ({}), suicidal {:.4} ({})",
+        head.version,
+        everyday.suicide_score,
+        everyday.label,
+        suicidal.suicide_score,
+        suicidal.label
+    );
+    assert!(!everyday.flagged, "{everyday:?}");
+    assert!(suicidal.flagged, "{suicidal:?}");
+    assert!(
+        head.flags(&suicidal.probabilities),
+        "the model alone flags it"
+    );
     let version = head.version.to_lowercase();
-    if version.contains("original") || version.contains("shipped") {
-        // The fused graph's head is int8-quantised; the JSON head is float.
-        assert!(
-            worst < 2e-2,
-            "head.json differs from the fused head by {worst}"
-        );
-    } else {
-        eprintln!(
-            "head.json is {:?}, not the original; max difference to the fused head {worst:.4}",
-            head.version
-        );
+    match worst {
+        Some(worst) if version.contains("original") || version.contains("shipped") => {
+            // The fused graph's head is int8-quantised; the JSON head is float.
+            assert!(
+                worst < 2e-2,
+                "head.json differs from the fused head by {worst}"
+            );
+        }
+        Some(worst) => eprintln!("re-trained head; max difference to the fused head {worst:.4}"),
+        None => eprintln!(
+            "re-trained head with {} labels (fused: {}); not comparable",
+            head.labels.len(),
+            model_labels.len()
+        ),
     }
 }

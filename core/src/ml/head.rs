@@ -1,8 +1,12 @@
 //! A linear softmax head over the sentence embedding: `softmax(W·x + b)`.
 //!
 //! `head.json` holds `{"version", "labels", "suicidal_index", "threshold", "dim",
-//! "weights": [[dim floats] per class], "bias": [per class], "input": "sentence_embedding"}`.
-//! A `[dim][classes]` weight matrix (the transpose) is accepted too.
+//! "weights": [[dim floats] per class], "bias": [per class], "input": "sentence_embedding"}`,
+//! optionally `"gate_label"` (a neutral class: a message whose most probable class is the gate
+//! is never flagged by the model) and `"fit"` (the hyper-parameters it was trained with, reused
+//! by an on-device re-fit). A `[dim][classes]` weight matrix (the transpose) is accepted too.
+//!
+//! Flag rule: `p[suicidal_index] >= threshold` and `argmax(p)` is not the gate label.
 //!
 //! [`Head::fit`] is multinomial logistic regression with sample weights and L2 on the weights
 //! (not the bias), solved by full-batch Nesterov-accelerated gradient descent with adaptive
@@ -29,6 +33,29 @@ pub struct Head {
     /// Row-major `[classes][dim]`.
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
+    /// Index of the neutral class whose arg-max suppresses the model's flag.
+    pub gate_index: Option<usize>,
+    /// How the head was trained, when head.json says.
+    pub fit: Option<FitSpec>,
+}
+
+/// head.json's `fit`: the training hyper-parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitSpec {
+    pub l2: f32,
+    /// Extra weight of the gate (Everyday) class on top of balanced class weights.
+    #[serde(default = "one")]
+    pub everyday_weight_multiplier: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_recall: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<String>,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,16 +64,24 @@ struct HeadFile {
     labels: Vec<String>,
     suicidal_index: usize,
     threshold: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gate_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    flag_rule: Option<String>,
     dim: usize,
     weights: Vec<Vec<f32>>,
     bias: Vec<f32>,
     #[serde(default = "default_input")]
     input: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fit: Option<FitSpec>,
 }
 
 fn default_input() -> String {
     HEAD_INPUT.into()
 }
+
+const FLAG_RULE: &str = "p = softmax(W·e + b); flag iff p[suicidal_index] >= threshold and argmax(p) != index of gate_label";
 
 /// One row to evaluate on.
 #[derive(Clone, Copy, Debug)]
@@ -89,6 +124,12 @@ impl Head {
         self.labels.len()
     }
 
+    pub fn gate_label(&self) -> Option<&str> {
+        self.gate_index
+            .and_then(|i| self.labels.get(i))
+            .map(String::as_str)
+    }
+
     /// Reads and checks `head.json`.
     pub fn load_json(path: &Path) -> Result<Head, MlError> {
         let bytes = std::fs::read(path).map_err(|e| {
@@ -127,6 +168,12 @@ impl Head {
                 "head weights are not {classes}x{dim} (or its transpose)"
             )));
         };
+        let gate_index = match &file.gate_label {
+            None => None,
+            Some(gate) => Some(file.labels.iter().position(|l| l == gate).ok_or_else(|| {
+                MlError::Model(format!("head gate_label {gate:?} is not one of its labels"))
+            })?),
+        };
         let head = Head {
             version: file.version,
             labels: file.labels,
@@ -135,6 +182,8 @@ impl Head {
             dim,
             weights,
             bias: file.bias,
+            gate_index,
+            fit: file.fit,
         };
         head.check()?;
         Ok(head)
@@ -146,6 +195,8 @@ impl Head {
             labels: self.labels.clone(),
             suicidal_index: self.suicidal_index,
             threshold: self.threshold,
+            gate_label: self.gate_label().map(str::to_owned),
+            flag_rule: Some(FLAG_RULE.into()),
             dim: self.dim,
             weights: self
                 .weights
@@ -154,6 +205,7 @@ impl Head {
                 .collect(),
             bias: self.bias.clone(),
             input: HEAD_INPUT.into(),
+            fit: self.fit.clone(),
         };
         // Serialising plain numbers and strings cannot fail; non-finite numbers become null,
         // which `from_json` then rejects.
@@ -174,6 +226,14 @@ impl Head {
                 self.weights.len(),
                 self.dim
             )));
+        }
+        if self
+            .gate_index
+            .is_some_and(|g| g >= classes || g == self.suicidal_index)
+        {
+            return Err(MlError::Model(
+                "head gate label must be a class other than the suicidal one".into(),
+            ));
         }
         if self.suicidal_index >= classes {
             return Err(MlError::Model(format!(
@@ -208,14 +268,15 @@ impl Head {
         logits.into_iter().map(|p| p as f32).collect()
     }
 
-    /// P(suicidal) reaches the threshold.
+    /// The model's flag: P(suicidal) reaches the threshold and the most probable class is not
+    /// the gate.
     pub fn flags(&self, probabilities: &[f32]) -> bool {
-        probabilities
-            .get(self.suicidal_index)
-            .is_some_and(|p| *p >= self.threshold)
+        probabilities.len() == self.classes()
+            && probabilities[self.suicidal_index] >= self.threshold
+            && self.gate_index.is_none_or(|g| argmax(probabilities) != g)
     }
 
-    /// Fits a new head with this head's labels, suicidal index, threshold and dim on
+    /// Fits a new head with this head's labels, suicidal index, threshold, gate, dim and fit spec on
     /// `(embedding, class, sample weight)` rows. `l2` penalises the weights (not the bias);
     /// `epochs` is the number of full-batch gradient steps. Rows of the wrong length, with an
     /// unknown class or a non-positive weight are skipped. The result is a pure function of
@@ -283,6 +344,8 @@ impl Head {
             dim,
             weights,
             bias,
+            gate_index: self.gate_index,
+            fit: self.fit.clone(),
         }
     }
 
@@ -438,6 +501,8 @@ pub(crate) mod tests {
             dim,
             weights: vec![0.0; 3 * dim],
             bias: vec![0.0; 3],
+            gate_index: None,
+            fit: None,
         }
     }
 
@@ -487,6 +552,33 @@ pub(crate) mod tests {
             Head::load_json(Path::new("/nonexistent/head.json")),
             Err(MlError::Unavailable(_))
         ));
+    }
+
+    #[test]
+    fn gate_and_fit_spec_round_trip_and_gate_suppresses_the_flag() {
+        let json = br#"{"version":"v","labels":["Normal","Suicidal","Everyday"],"suicidal_index":1,
+            "threshold":0.1,"gate_label":"Everyday","flag_rule":"whatever","dim":1,
+            "weights":[[0],[0],[0]],"bias":[0,0,0],"input":"sentence_embedding",
+            "fit":{"l2":0.0003,"everyday_weight_multiplier":4,"class_weight":"balanced","target_recall":0.93}}"#;
+        let head = Head::from_json(json).unwrap();
+        assert_eq!(head.gate_index, Some(2));
+        assert_eq!(head.gate_label(), Some("Everyday"));
+        assert_eq!(head.fit.as_ref().unwrap().everyday_weight_multiplier, 4.0);
+        assert_eq!(Head::from_json(&head.to_json()).unwrap(), head);
+        assert!(
+            !head.flags(&[0.1, 0.3, 0.6]),
+            "gated: Everyday is the arg-max"
+        );
+        assert!(
+            head.flags(&[0.1, 0.45, 0.45]),
+            "tie goes to the first, Suicidal"
+        );
+        assert!(head.flags(&[0.6, 0.3, 0.1]));
+        assert!(!head.flags(&[0.6, 0.3]), "wrong length never flags");
+        let bad_gate =
+            br#"{"version":"v","labels":["a","b"],"suicidal_index":1,"threshold":0.2,"dim":1,
+            "weights":[[1],[2]],"bias":[0,0],"gate_label":"c"}"#;
+        assert!(matches!(Head::from_json(bad_gate), Err(MlError::Model(_))));
     }
 
     #[test]
