@@ -64,6 +64,59 @@ ensure_tauri_driver() {
   fi
 }
 
+# ONNX Runtime for on-device ML. Bloom loads libonnxruntime at run time (ort's load-dynamic)
+# and takes it from the onnxruntime Python wheel: downloaded once with pip into the user's
+# cache, unpacked there, and named by ORT_DYLIB_PATH (exported). An ORT_DYLIB_PATH that
+# already names a file is kept. Returns non-zero (with a warning) when it cannot be had, so
+# callers decide whether ML is optional.
+ORT_VERSION=1.31.1
+ensure_onnxruntime() {
+  if [ -n "${ORT_DYLIB_PATH:-}" ] && [ -f "$ORT_DYLIB_PATH" ]; then
+    say "ONNX Runtime: $ORT_DYLIB_PATH"
+    return 0
+  fi
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/bloom/onnxruntime"
+  local lib="$cache/libonnxruntime.so.$ORT_VERSION"
+  if [ ! -f "$lib" ]; then
+    local python
+    python="$(command -v python3 || true)"
+    if [ -z "$python" ] || ! "$python" -m pip --version >/dev/null 2>&1; then
+      warn "python3 with pip is needed to fetch ONNX Runtime $ORT_VERSION (or set ORT_DYLIB_PATH)"
+      return 1
+    fi
+    local tmp
+    tmp="$(mktemp -d)"
+    say "Downloading ONNX Runtime $ORT_VERSION (the onnxruntime wheel, with pip)"
+    if ! "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$tmp" "onnxruntime==$ORT_VERSION"; then
+      rm -rf "$tmp"
+      warn "pip could not download onnxruntime==$ORT_VERSION"
+      return 1
+    fi
+    mkdir -p "$cache"
+    # Unpack only the library, through a temp name so a half-written file is never used.
+    if ! "$python" - "$tmp" "$lib" <<'PY'
+import glob, os, shutil, sys, zipfile
+tmp, lib = sys.argv[1], sys.argv[2]
+wheels = glob.glob(os.path.join(tmp, "onnxruntime-*.whl"))
+if not wheels:
+    sys.exit("no onnxruntime wheel was downloaded")
+member = "onnxruntime/capi/" + os.path.basename(lib)
+with zipfile.ZipFile(wheels[0]) as whl, whl.open(member) as src, open(lib + ".part", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+os.chmod(lib + ".part", 0o755)
+os.replace(lib + ".part", lib)
+PY
+    then
+      rm -rf "$tmp"
+      warn "cannot unpack libonnxruntime.so.$ORT_VERSION from the onnxruntime wheel"
+      return 1
+    fi
+    rm -rf "$tmp"
+  fi
+  export ORT_DYLIB_PATH="$lib"
+  say "ONNX Runtime: $ORT_DYLIB_PATH"
+}
+
 target_dir() {
   if [ -n "${CARGO_TARGET_DIR:-}" ]; then echo "$CARGO_TARGET_DIR"; return; fi
   cargo metadata --format-version 1 --no-deps 2>/dev/null \

@@ -7,6 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_apt_packages "${RUN_PACKAGES[@]}"
 ensure_rust
 ensure_wasm_bindgen
+# On-device ML is optional: without the runtime the app runs with ML off.
+ensure_onnxruntime || warn "ONNX Runtime unavailable: the app runs with on-device ML off"
 build_frontend
 say "Building the relay and the desktop app"
 cargo build --quiet -p bloom-relay -p bloom-desktop

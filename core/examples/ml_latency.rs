@@ -1,5 +1,6 @@
 //! Latency driver for the on-device model: p50/p95/p99 per message over N runs on one
-//! intra-op thread, batch-32 throughput on two, and load time.
+//! intra-op thread, batch-32 throughput on one and two, load time, and the time of an
+//! on-device re-fit when head.json and base_embeddings.bin are in the model directory.
 //!
 //! Run: ORT_DYLIB_PATH=.../libonnxruntime.so.1.31.1 \
 //!      cargo run --release -p bloom-core --features ml --example ml_latency [-- RUNS]
@@ -10,7 +11,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bloom_core::ml::encoder::MODEL_FILE;
-use bloom_core::ml::{Availability, Batching, Encoder, EncoderOptions, MlError, runtime};
+use bloom_core::ml::{
+    Availability, BaseData, Batching, Encoder, EncoderOptions, Head, MlError, RefitOutcome,
+    RefitParams, refit, runtime,
+};
 
 const SHORT: &str = "I feel a bit low today.";
 const MEDIUM: &str = "Work has been overwhelming for weeks. I lie awake going over everything I said in \
@@ -108,6 +112,30 @@ fn run() -> Result<(), MlError> {
             "batch 32 medium, {threads} thread(s), {batching:?}: {:.1} ms per batch, {:.0} messages/s",
             ms(per_batch),
             32.0 / per_batch.as_secs_f64()
+        );
+    }
+
+    // On-device re-fit, when the head and base data are there.
+    let (head_path, base_path) = (dir.join("head.json"), dir.join("base_embeddings.bin"));
+    if head_path.is_file() && base_path.is_file() {
+        let t = Instant::now();
+        let base = BaseData::read(&base_path)?;
+        println!(
+            "read base data ({} rows): {:.1} ms",
+            base.rows.len(),
+            ms(t.elapsed())
+        );
+        let head = Head::load_json(&head_path)?;
+        let t = Instant::now();
+        let outcome = refit(&head, &base, &[], &RefitParams::default())?;
+        let decision = match outcome {
+            RefitOutcome::Replaced { candidate, .. } => format!("replaced, held-out {candidate:?}"),
+            RefitOutcome::Kept { reason, .. } => format!("kept: {reason}"),
+        };
+        println!(
+            "refit ({} epochs, no corrections): {:.2} s, {decision}",
+            RefitParams::default().epochs,
+            t.elapsed().as_secs_f64()
         );
     }
     Ok(())

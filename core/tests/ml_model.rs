@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use bloom_core::ml::encoder::MODEL_FILE;
 use bloom_core::ml::{
-    Availability, Batching, EMBEDDING_DIM, Encoded, Encoder, EncoderOptions, Head, runtime,
+    Availability, Batching, EMBEDDING_DIM, Encoded, Encoder, EncoderOptions, Head, risk, runtime,
 };
 
 fn model_dir() -> PathBuf {
@@ -204,23 +204,65 @@ fn more_threads_give_the_same_result() {
     }
 }
 
-/// The shipped `head.json` (re-trained with an `Everyday` class, docs/ml.md)
-/// keeps the fused model's seven labels in order, adds the gate class, and
-/// flags the suicidal sentence but not the everyday one.
+/// `head.json` (when present) over the fused model's embedding: a valid distribution that
+/// flags the suicidal sentence and not the everyday one (also through `risk::assess`). When it
+/// is the original head (same labels, version says "original" or "shipped") it must also
+/// reproduce the fused probabilities; a re-trained head only reports the difference.
 #[test]
-fn the_shipped_head_flags_risk_and_not_everyday_messages() {
-    let head = Head::load_json(&model_dir().join("head.json")).unwrap();
-    assert_eq!(head.dim, EMBEDDING_DIM);
-    let fused = &encoder().labels().labels;
-    assert_eq!(&head.labels[..fused.len()], fused.as_slice());
-    assert_eq!(head.gate_label.as_deref(), Some("Everyday"));
-    let out = encoder().encode(&[EVERYDAY]).unwrap();
-    let everyday = head.predict(&out[0].embedding);
-    let out = encoder().encode(&[SUICIDAL]).unwrap();
-    let suicidal = head.predict(&out[0].embedding);
-    for p in [&everyday, &suicidal] {
-        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+fn head_json_over_the_embedding() {
+    let path = model_dir().join("head.json");
+    if !path.is_file() {
+        eprintln!("skipped: {} not present", path.display());
+        return;
     }
-    assert!(!head.flags(&everyday), "{everyday:?}");
-    assert!(head.flags(&suicidal), "{suicidal:?}");
+    let head = Head::load_json(&path).unwrap();
+    let model_labels = &encoder().labels().labels;
+    assert_eq!(head.dim, EMBEDDING_DIM);
+    assert_eq!(
+        &head.labels[..model_labels.len()],
+        &model_labels[..],
+        "label order"
+    );
+    let texts = [EVERYDAY, SUICIDAL, "I keep worrying about everything.", ""];
+    let encoded = encoder().encode(&texts).unwrap();
+    let mut worst: Option<f32> = Some(0.0);
+    for e in &encoded {
+        let p = head.predict(&e.embedding);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        worst = worst
+            .filter(|_| p.len() == e.probabilities.len())
+            .map(|w| w.max(max_diff(&p, &e.probabilities)));
+    }
+    let everyday = risk::assess(&head, &head.predict(&encoded[0].embedding), EVERYDAY);
+    let suicidal = risk::assess(&head, &head.predict(&encoded[1].embedding), SUICIDAL);
+    eprintln!(
+        "head {}: P(suicidal) everyday {:.4} ({}), suicidal {:.4} ({})",
+        head.version,
+        everyday.suicide_score,
+        everyday.label,
+        suicidal.suicide_score,
+        suicidal.label
+    );
+    assert!(!everyday.flagged, "{everyday:?}");
+    assert!(suicidal.flagged, "{suicidal:?}");
+    assert!(
+        head.flags(&suicidal.probabilities),
+        "the model alone flags it"
+    );
+    let version = head.version.to_lowercase();
+    match worst {
+        Some(worst) if version.contains("original") || version.contains("shipped") => {
+            // The fused graph's head is int8-quantised; the JSON head is float.
+            assert!(
+                worst < 2e-2,
+                "head.json differs from the fused head by {worst}"
+            );
+        }
+        Some(worst) => eprintln!("re-trained head; max difference to the fused head {worst:.4}"),
+        None => eprintln!(
+            "re-trained head with {} labels (fused: {}); not comparable",
+            head.labels.len(),
+            model_labels.len()
+        ),
+    }
 }

@@ -392,6 +392,34 @@ mod tests {
         }
     }
 
+    /// The real file, when it is in the checkout (or BLOOM_ML_MODEL_DIR).
+    #[test]
+    fn reads_the_real_file() {
+        let dir = std::env::var_os("BLOOM_ML_MODEL_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/mh7")
+            });
+        let path = dir.join("base_embeddings.bin");
+        if !path.is_file() {
+            eprintln!("skipped: {} not present", path.display());
+            return;
+        }
+        let data = BaseData::read(&path).unwrap();
+        assert_eq!(data.dim, crate::ml::EMBEDDING_DIM);
+        assert!(data.labels.iter().any(|l| l == "Suicidal"));
+        assert!(data.rows.iter().any(|r| r.split == Split::HeldOut));
+        assert!(data.rows.iter().any(|r| r.kind == Kind::Everyday));
+        for row in &data.rows {
+            let norm: f32 = row.embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
+            assert!(
+                (norm - 1.0).abs() < 0.01,
+                "dequantised embeddings stay near unit length: {norm}"
+            );
+        }
+        eprintln!("{} rows, labels {:?}", data.rows.len(), data.labels);
+    }
+
     #[test]
     fn missing_file_is_unavailable() {
         let err = BaseData::read(Path::new("/nonexistent/base_embeddings.bin")).unwrap_err();

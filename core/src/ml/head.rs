@@ -1,8 +1,13 @@
 //! A linear softmax head over the sentence embedding: `softmax(W·x + b)`.
 //!
 //! `head.json` holds `{"version", "labels", "suicidal_index", "threshold", "dim",
-//! "weights": [[dim floats] per class], "bias": [per class], "input": "sentence_embedding"}`.
-//! A `[dim][classes]` weight matrix (the transpose) is accepted too.
+//! "weights": [[dim floats] per class], "bias": [per class], "input": "sentence_embedding"}`,
+//! optionally `"gate_label"` (a neutral class: a message whose most probable class is the gate
+//! is never flagged by the model) and `"fit"` (the hyper-parameters it was trained with, reused
+//! by an on-device re-fit). A `[dim][classes]` weight matrix (the transpose) is accepted too.
+//!
+//! Flag rule: `p[suicidal_index] >= threshold`, unless `argmax(p)` is the gate label and
+//! `p[suicidal_index]` is below `"gate_ceiling"` (when given; without it the gate always holds).
 //!
 //! [`Head::fit`] is multinomial logistic regression with sample weights and L2 on the weights
 //! (not the bias), solved by full-batch Nesterov-accelerated gradient descent with adaptive
@@ -29,13 +34,31 @@ pub struct Head {
     /// Row-major `[classes][dim]`.
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
-    /// A neutral class (`Everyday`) that, when it is the most likely label,
-    /// keeps the model from raising the flag (see docs/ml.md). The explicit
-    /// phrase layer still raises it.
-    pub gate_label: Option<String>,
-    /// The gate holds back only suicide scores below this; a higher score is
-    /// flagged whatever the top label (`None`: the gate always holds).
+    /// Index of the neutral class whose arg-max suppresses the model's flag.
+    pub gate_index: Option<usize>,
+    /// The gate holds back only suicide scores below this (docs/ml.md, "Gate ceiling").
     pub gate_ceiling: Option<f32>,
+    /// How the head was trained, when head.json says.
+    pub fit: Option<FitSpec>,
+}
+
+/// head.json's `fit`: the training hyper-parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitSpec {
+    pub l2: f32,
+    /// Extra weight of the gate (Everyday) class on top of balanced class weights.
+    #[serde(default = "one")]
+    pub everyday_weight_multiplier: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_recall: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<String>,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 #[derive(Serialize, Deserialize)]
@@ -44,20 +67,26 @@ struct HeadFile {
     labels: Vec<String>,
     suicidal_index: usize,
     threshold: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gate_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gate_ceiling: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    flag_rule: Option<String>,
     dim: usize,
     weights: Vec<Vec<f32>>,
     bias: Vec<f32>,
     #[serde(default = "default_input")]
     input: String,
-    #[serde(default)]
-    gate_label: Option<String>,
-    #[serde(default)]
-    gate_ceiling: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fit: Option<FitSpec>,
 }
 
 fn default_input() -> String {
     HEAD_INPUT.into()
 }
+
+const FLAG_RULE: &str = "p = softmax(W·e + b); flag iff p[suicidal_index] >= threshold and not (argmax(p) == index of gate_label and p[suicidal_index] < gate_ceiling)";
 
 /// One row to evaluate on.
 #[derive(Clone, Copy, Debug)]
@@ -100,6 +129,12 @@ impl Head {
         self.labels.len()
     }
 
+    pub fn gate_label(&self) -> Option<&str> {
+        self.gate_index
+            .and_then(|i| self.labels.get(i))
+            .map(String::as_str)
+    }
+
     /// Reads and checks `head.json`.
     pub fn load_json(path: &Path) -> Result<Head, MlError> {
         let bytes = std::fs::read(path).map_err(|e| {
@@ -138,6 +173,12 @@ impl Head {
                 "head weights are not {classes}x{dim} (or its transpose)"
             )));
         };
+        let gate_index = match &file.gate_label {
+            None => None,
+            Some(gate) => Some(file.labels.iter().position(|l| l == gate).ok_or_else(|| {
+                MlError::Model(format!("head gate_label {gate:?} is not one of its labels"))
+            })?),
+        };
         let head = Head {
             version: file.version,
             labels: file.labels,
@@ -146,8 +187,9 @@ impl Head {
             dim,
             weights,
             bias: file.bias,
-            gate_label: file.gate_label,
+            gate_index,
             gate_ceiling: file.gate_ceiling,
+            fit: file.fit,
         };
         head.check()?;
         Ok(head)
@@ -159,6 +201,9 @@ impl Head {
             labels: self.labels.clone(),
             suicidal_index: self.suicidal_index,
             threshold: self.threshold,
+            gate_label: self.gate_label().map(str::to_owned),
+            gate_ceiling: self.gate_ceiling,
+            flag_rule: Some(FLAG_RULE.into()),
             dim: self.dim,
             weights: self
                 .weights
@@ -167,8 +212,7 @@ impl Head {
                 .collect(),
             bias: self.bias.clone(),
             input: HEAD_INPUT.into(),
-            gate_label: self.gate_label.clone(),
-            gate_ceiling: self.gate_ceiling,
+            fit: self.fit.clone(),
         };
         // Serialising plain numbers and strings cannot fail; non-finite numbers become null,
         // which `from_json` then rejects.
@@ -176,6 +220,9 @@ impl Head {
     }
 
     fn check(&self) -> Result<(), MlError> {
+        if self.gate_ceiling.is_some_and(|c| !(c > 0.0 && c <= 1.0)) {
+            return Err(MlError::Model("head gate_ceiling must be in (0, 1]".into()));
+        }
         let classes = self.classes();
         if classes < 2 || self.dim == 0 {
             return Err(MlError::Model(
@@ -190,6 +237,14 @@ impl Head {
                 self.dim
             )));
         }
+        if self
+            .gate_index
+            .is_some_and(|g| g >= classes || g == self.suicidal_index)
+        {
+            return Err(MlError::Model(
+                "head gate label must be a class other than the suicidal one".into(),
+            ));
+        }
         if self.suicidal_index >= classes {
             return Err(MlError::Model(format!(
                 "head suicidal_index {} is not among its {classes} labels",
@@ -198,13 +253,6 @@ impl Head {
         }
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(MlError::Model("head threshold must be in (0, 1]".into()));
-        }
-        if let Some(gate) = &self.gate_label
-            && !self.labels.contains(gate)
-        {
-            return Err(MlError::Model(format!(
-                "head gate label {gate:?} is not among its labels"
-            )));
         }
         if !self.weights.iter().chain(&self.bias).all(|v| v.is_finite()) {
             return Err(MlError::Model("head has non-finite weights".into()));
@@ -230,27 +278,20 @@ impl Head {
         logits.into_iter().map(|p| p as f32).collect()
     }
 
-    /// P(suicidal) reaches the threshold, unless the neutral gate class (if
-    /// the head has one) is the most likely label and P(suicidal) is below
-    /// the gate's ceiling.
+    /// The model's flag: P(suicidal) reaches the threshold, unless the most probable class is
+    /// the gate and P(suicidal) is below the gate's ceiling — the gate can quiet an everyday
+    /// message, never a high score.
     pub fn flags(&self, probabilities: &[f32]) -> bool {
-        let gated = self.gate_label.as_ref().is_some_and(|gate| {
-            let top = probabilities
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(i, _)| i);
-            top.and_then(|i| self.labels.get(i)) == Some(gate)
-        });
-        let score = probabilities
-            .get(self.suicidal_index)
-            .copied()
-            .unwrap_or(0.0);
-        let held_back = gated && self.gate_ceiling.is_none_or(|ceiling| score < ceiling);
-        !held_back && score >= self.threshold
+        if probabilities.len() != self.classes() {
+            return false;
+        }
+        let score = probabilities[self.suicidal_index];
+        let gated = self.gate_index.is_some_and(|g| argmax(probabilities) == g)
+            && self.gate_ceiling.is_none_or(|ceiling| score < ceiling);
+        score >= self.threshold && !gated
     }
 
-    /// Fits a new head with this head's labels, suicidal index, threshold and dim on
+    /// Fits a new head with this head's labels, suicidal index, threshold, gate, dim and fit spec on
     /// `(embedding, class, sample weight)` rows. `l2` penalises the weights (not the bias);
     /// `epochs` is the number of full-batch gradient steps. Rows of the wrong length, with an
     /// unknown class or a non-positive weight are skipped. The result is a pure function of
@@ -318,8 +359,9 @@ impl Head {
             dim,
             weights,
             bias,
-            gate_label: self.gate_label.clone(),
+            gate_index: self.gate_index,
             gate_ceiling: self.gate_ceiling,
+            fit: self.fit.clone(),
         }
     }
 
@@ -475,26 +517,10 @@ pub(crate) mod tests {
             dim,
             weights: vec![0.0; 3 * dim],
             bias: vec![0.0; 3],
-            gate_label: None,
+            gate_index: None,
             gate_ceiling: None,
+            fit: None,
         }
-    }
-
-    #[test]
-    fn the_everyday_gate_holds_back_the_model_flag() {
-        let mut head = template(2);
-        head.labels = vec!["Normal".into(), "Everyday".into(), "Suicidal".into()];
-        head.gate_label = Some("Everyday".into());
-        assert!(!head.flags(&[0.1, 0.5, 0.4]), "Everyday on top");
-        assert!(head.flags(&[0.1, 0.3, 0.6]));
-        assert!(
-            head.flags(&[0.45, 0.2, 0.35]),
-            "Normal on top: threshold decides"
-        );
-        let back = Head::from_json(&head.to_json()).unwrap();
-        assert_eq!(back.gate_label.as_deref(), Some("Everyday"));
-        head.gate_label = Some("Nope".into());
-        assert!(Head::from_json(&head.to_json()).is_err());
     }
 
     /// Three well-separated clusters around the axes of a 4-dim space.
@@ -543,6 +569,41 @@ pub(crate) mod tests {
             Head::load_json(Path::new("/nonexistent/head.json")),
             Err(MlError::Unavailable(_))
         ));
+    }
+
+    #[test]
+    fn gate_and_fit_spec_round_trip_and_gate_suppresses_the_flag() {
+        let json = br#"{"version":"v","labels":["Normal","Suicidal","Everyday"],"suicidal_index":1,
+            "threshold":0.1,"gate_label":"Everyday","flag_rule":"whatever","dim":1,
+            "weights":[[0],[0],[0]],"bias":[0,0,0],"input":"sentence_embedding",
+            "fit":{"l2":0.0003,"everyday_weight_multiplier":4,"class_weight":"balanced","target_recall":0.93}}"#;
+        let head = Head::from_json(json).unwrap();
+        assert_eq!(head.gate_index, Some(2));
+        assert_eq!(head.gate_label(), Some("Everyday"));
+        assert_eq!(head.fit.as_ref().unwrap().everyday_weight_multiplier, 4.0);
+        assert_eq!(Head::from_json(&head.to_json()).unwrap(), head);
+        assert!(
+            !head.flags(&[0.1, 0.3, 0.6]),
+            "gated: Everyday is the arg-max"
+        );
+        assert!(
+            head.flags(&[0.1, 0.45, 0.45]),
+            "tie goes to the first, Suicidal"
+        );
+        assert!(head.flags(&[0.6, 0.3, 0.1]));
+        assert!(!head.flags(&[0.6, 0.3]), "wrong length never flags");
+        let mut ceiling = head.clone();
+        ceiling.gate_ceiling = Some(0.35);
+        assert!(
+            ceiling.flags(&[0.05, 0.4, 0.55]),
+            "above the ceiling the gate never holds"
+        );
+        assert!(!ceiling.flags(&[0.1, 0.3, 0.6]));
+        assert_eq!(Head::from_json(&ceiling.to_json()).unwrap(), ceiling);
+        let bad_gate =
+            br#"{"version":"v","labels":["a","b"],"suicidal_index":1,"threshold":0.2,"dim":1,
+            "weights":[[1],[2]],"bias":[0,0],"gate_label":"c"}"#;
+        assert!(matches!(Head::from_json(bad_gate), Err(MlError::Model(_))));
     }
 
     #[test]

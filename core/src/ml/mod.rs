@@ -24,7 +24,7 @@ pub mod runtime;
 
 pub use base_data::{BaseData, BaseRow, Kind, Split};
 pub use encoder::{Batching, Encoded, Encoder, EncoderOptions, ModelLabels};
-pub use head::{ClassMetrics, EvalRow, Head, Metrics};
+pub use head::{ClassMetrics, EvalRow, FitSpec, Head, Metrics};
 pub use refit::{Correction, HeldOutScores, RefitOutcome, RefitParams, refit};
 pub use risk::{RiskAssessment, assess};
 pub use runtime::Availability;

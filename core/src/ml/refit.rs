@@ -1,11 +1,18 @@
 //! On-device re-fit of the head from the base data plus the therapist's corrections.
 //!
-//! The candidate head is fitted on the base data's train split plus the corrections (each
-//! weighted [`RefitParams::correction_weight`] times a base row) and compared with the current
-//! head on the held-out split. It replaces the current head only when it is no worse:
+//! The candidate head is fitted on the base data's train split plus the corrections and
+//! compared with the current head on the held-out split. Rows are weighted as the shipped head
+//! was trained (head.json `fit`): balanced class weights `n / (K * n_c)`, the gate (Everyday)
+//! class times `everyday_weight_multiplier`, and each correction counts
+//! [`RefitParams::correction_weight`] times a base row of its class. L2 is head.json's unless
+//! given. The threshold and gate stay the current head's (re-tuning the threshold needs
+//! out-of-fold fits; the held-out check below catches a head that no longer fits it).
 //!
-//! - suicide recall (share of held-out suicidal rows flagged) not lower,
-//! - everyday flagged rate not higher by more than [`MAX_EVERYDAY_FLAGGED_RISE`],
+//! The candidate replaces the current head only when it is no worse on held-out rows:
+//!
+//! - suicide recall (share of suicidal rows flagged) not lower,
+//! - everyday flagged rate (everyday and hard-negative rows flagged) not higher by more than
+//!   [`MAX_EVERYDAY_FLAGGED_RISE`],
 //! - macro-F1 not lower by more than [`MAX_MACRO_F1_DROP`].
 //!
 //! Everything is deterministic: the same inputs give the same head and the same decision.
@@ -28,9 +35,10 @@ pub struct Correction {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RefitParams {
-    /// How many base rows one correction counts as.
+    /// How many base rows of its class one correction counts as.
     pub correction_weight: f32,
-    pub l2: f32,
+    /// L2 on the weights; `None` takes head.json's `fit.l2` (or 1e-4 without one).
+    pub l2: Option<f32>,
     pub epochs: usize,
     pub seed: u64,
     /// The new head's version; empty gives `<current version>+refit`.
@@ -41,7 +49,7 @@ impl Default for RefitParams {
     fn default() -> Self {
         RefitParams {
             correction_weight: 5.0,
-            l2: 1e-4,
+            l2: None,
             epochs: 400,
             seed: 0,
             version: String::new(),
@@ -93,19 +101,30 @@ pub fn refit(
             current.classes()
         )));
     }
-    let weight = params.correction_weight.max(0.0);
-    let train: Vec<(Vec<f32>, usize, f32)> = base
+    let base_train: Vec<(&[f32], usize)> = base
         .rows
         .iter()
         .filter(|r| r.split == Split::Train)
-        .map(|r| (r.embedding.clone(), map[r.label], 1.0))
-        .chain(
-            corrections
-                .iter()
-                .map(|c| (c.embedding.clone(), c.label, weight)),
-        )
+        .map(|r| (r.embedding.as_slice(), map[r.label]))
         .collect();
-    let mut candidate = current.fit(&train, params.l2, params.epochs, params.seed);
+    let class_weight = class_weights(current, base_train.iter().map(|r| r.1));
+    let correction_weight = params.correction_weight.max(0.0);
+    let train: Vec<(Vec<f32>, usize, f32)> = base_train
+        .iter()
+        .map(|(x, y)| (x.to_vec(), *y, class_weight[*y]))
+        .chain(corrections.iter().map(|c| {
+            (
+                c.embedding.clone(),
+                c.label,
+                correction_weight * class_weight[c.label],
+            )
+        }))
+        .collect();
+    let l2 = params
+        .l2
+        .or(current.fit.as_ref().map(|f| f.l2))
+        .unwrap_or(1e-4);
+    let mut candidate = current.fit(&train, l2, params.epochs, params.seed);
     candidate.version = if params.version.is_empty() {
         format!("{}+refit", current.version)
     } else {
@@ -158,7 +177,7 @@ pub fn held_out_scores(head: &Head, base: &BaseData) -> Result<HeldOutScores, Ml
         .map(|r| EvalRow {
             embedding: &r.embedding,
             label: map[r.label],
-            in_subset: r.kind == Kind::Everyday,
+            in_subset: r.kind != Kind::Mh7,
         })
         .collect();
     let m = head.evaluate(&rows);
@@ -167,6 +186,31 @@ pub fn held_out_scores(head: &Head, base: &BaseData) -> Result<HeldOutScores, Ml
         macro_f1: m.macro_f1,
         everyday_flagged_rate: m.flagged_rate,
     })
+}
+
+/// Balanced class weights `n / (K * n_c)` over `labels` (classes without rows get 1), the gate
+/// class multiplied by the head's `everyday_weight_multiplier`.
+fn class_weights(head: &Head, labels: impl Iterator<Item = usize>) -> Vec<f32> {
+    let k = head.classes();
+    let mut counts = vec![0_usize; k];
+    for y in labels {
+        counts[y] += 1;
+    }
+    let n: usize = counts.iter().sum();
+    let mut weights: Vec<f32> = counts
+        .iter()
+        .map(|c| {
+            if *c == 0 {
+                1.0
+            } else {
+                n as f32 / (k as f32 * *c as f32)
+            }
+        })
+        .collect();
+    if let (Some(g), Some(fit)) = (head.gate_index, &head.fit) {
+        weights[g] *= fit.everyday_weight_multiplier.max(0.0);
+    }
+    weights
 }
 
 /// Base label index -> head label index, by name.
@@ -224,7 +268,7 @@ mod tests {
     fn params() -> RefitParams {
         RefitParams {
             epochs: 200,
-            l2: 1e-3,
+            l2: Some(1e-3),
             ..RefitParams::default()
         }
     }
@@ -326,7 +370,9 @@ mod tests {
     /// checkout: a refit with no corrections is deterministic and gives a sane decision.
     #[test]
     fn real_base_data_refit() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/mh7");
+        let dir = std::env::var_os("BLOOM_ML_MODEL_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/mh7"));
         let (head_path, base_path) = (dir.join("head.json"), dir.join("base_embeddings.bin"));
         if !head_path.is_file() || !base_path.is_file() {
             eprintln!(
@@ -342,7 +388,7 @@ mod tests {
         eprintln!("shipped head on held-out: {current:?}");
         assert!(current.suicide_recall > 0.5, "{current:?}");
         // A handful of corrections: held-out is never trained on, so use train rows.
-        let normal = head.labels.iter().position(|l| l == "Normal").unwrap_or(0);
+        let normal = head.labels.iter().position(|l| l == "Normal").unwrap();
         let corrections: Vec<Correction> = data
             .rows
             .iter()
@@ -353,8 +399,12 @@ mod tests {
                 label: normal,
             })
             .collect();
+        // Few epochs: this runs in debug builds. Release figures come from the bench.
         let p = RefitParams {
-            epochs: 60,
+            epochs: std::env::var("BLOOM_REFIT_EPOCHS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(40),
             ..RefitParams::default()
         };
         let a = refit(&head, &data, &corrections, &p).unwrap();
