@@ -63,8 +63,8 @@ fn vault(dir: &std::path::Path) -> Vault {
     .0
 }
 
-const RISKY: &str =
-    "I can't see any way out. I've been thinking about ending it all and I wrote goodbye letters.";
+/// Risky without any of the explicit phrases: the model alone must flag it.
+const RISKY: &str = "I can't see any way out anymore. I gave my things away and wrote goodbye letters to my family.";
 const EVERYDAY: &str =
     "Running about ten minutes late for Thursday, the bus broke down. See you soon!";
 
@@ -104,7 +104,7 @@ fn consent_gates_the_real_model_and_results_are_kept_with_its_version() {
     })
     .unwrap()
     .unwrap();
-    assert!(flagged.flagged, "{flagged:?}");
+    assert!(flagged.flagged && !flagged.by_phrase, "{flagged:?}");
     assert_eq!(flagged.model_version, head.version);
     assert_eq!(embedding::get(&v, &entry).unwrap().unwrap().len(), 384);
 
