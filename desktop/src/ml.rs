@@ -80,7 +80,11 @@ impl MlHolder {
                     Ok(engine) => {
                         tracing::info!(model = %engine.dir.display(), "on-device ML ready")
                     }
-                    Err(reason) => tracing::warn!(%reason, "on-device ML unavailable"),
+                    // A missing runtime was already logged, once, by `ml::runtime::init`.
+                    Err(reason) if ml::runtime::init().is_available() => {
+                        tracing::warn!(%reason, "on-device ML unavailable")
+                    }
+                    Err(_) => {}
                 }
                 loaded
             })

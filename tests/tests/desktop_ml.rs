@@ -4,6 +4,8 @@
 //! without consent is never analysed; and with ONNX Runtime missing the app
 //! says ML is unavailable and everything else still works.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use bloom_e2e::TestDir;
