@@ -56,7 +56,7 @@ impl Template {
 }
 
 /// Who signed a note, when, and the text they signed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     pub by: String,
     pub at_ms: i64,
@@ -76,7 +76,7 @@ pub enum AddendumKind {
     ConflictingSignature,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Addendum {
     pub kind: AddendumKind,
     pub text: String,
@@ -115,6 +115,24 @@ pub struct NoteSummary {
     pub signed_ms: Option<i64>,
     pub signed_by: Option<String>,
     pub addenda: u32,
+}
+
+// Signed text and addenda are clinical content: `Debug` shows who and when.
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signature")
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Addendum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Addendum")
+            .field("kind", &self.kind)
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for NoteView {

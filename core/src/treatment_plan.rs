@@ -39,7 +39,7 @@ impl ObjectiveStatus {
 }
 
 /// A measurable step toward a goal ("PHQ-9 below 10", "3 exposures a week").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Objective {
     pub id: String,
     pub description: String,
@@ -49,7 +49,7 @@ pub struct Objective {
     pub status: ObjectiveStatus,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goal {
     pub id: String,
     pub description: String,
@@ -57,7 +57,7 @@ pub struct Goal {
     pub objectives: Vec<Objective>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intervention {
     pub id: String,
     pub description: String,
@@ -65,7 +65,7 @@ pub struct Intervention {
     pub frequency: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub id: String,
     pub description: String,
@@ -73,7 +73,7 @@ pub struct Problem {
     pub interventions: Vec<Intervention>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {
     pub at_ms: i64,
     pub by: String,
@@ -86,6 +86,18 @@ pub struct TreatmentPlan {
     pub problems: Vec<Problem>,
     pub reviews: Vec<Review>,
 }
+
+// Plan items hold clinical text: `Debug` names the type only.
+macro_rules! redacted_debug {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), "(<redacted>)"))
+            }
+        }
+    )*};
+}
+redacted_debug!(Objective, Goal, Intervention, Problem, Review);
 
 impl std::fmt::Debug for TreatmentPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

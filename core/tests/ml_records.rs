@@ -119,7 +119,7 @@ fn consent_gates_the_real_model_and_results_are_kept_with_its_version() {
 
     risk::record_feedback(&v, &entry, "Suicidal").unwrap();
     risk::record_feedback(&v, &calm, "Everyday").unwrap();
-    assert_eq!(risk::corrections(&v).unwrap().len(), 2);
+    assert_eq!(risk::corrections(&mut v).unwrap().len(), 2);
     assert!(risk::open_alerts(&v).unwrap().is_empty());
 }
 

@@ -17,6 +17,7 @@ const EVERYDAY: &str = "Running ten minutes late on Thursday, the bus broke down
 
 async fn new_client(app: &DesktopApp, given: &str, family: &str) {
     app.click("#nav-clients").await.unwrap();
+    app.wait_for("#new-client-given", WAIT).await.unwrap();
     app.fill("#new-client-given", given).await.unwrap();
     app.fill("#new-client-family", family).await.unwrap();
     app.click("#new-client-save").await.unwrap();
@@ -46,6 +47,9 @@ async fn risky_entries_are_flagged_only_with_consent_and_ml_can_be_missing() {
     // Consent first, then a risky entry: flagged, with an alert.
     new_client(&app, "Noor", "Haddad").await;
     app.click("#chart-tab-consents").await.unwrap();
+    app.wait_for("#consent-grant-ml-analysis", WAIT)
+        .await
+        .unwrap();
     app.click("#consent-grant-ml-analysis").await.unwrap();
     app.wait_for("#consent-ml-analysis[data-state='granted']", WAIT)
         .await
@@ -92,6 +96,7 @@ async fn risky_entries_are_flagged_only_with_consent_and_ml_can_be_missing() {
 
     // No consent: the entry is kept and never analysed.
     new_client(&app, "Omar", "Reyes").await;
+    app.wait_for("#chart-tab-notes", WAIT).await.unwrap();
     app.click("#chart-tab-notes").await.unwrap();
     app.wait_for("#journal-ml-status[data-state='no-consent']", WAIT)
         .await
@@ -109,6 +114,7 @@ async fn risky_entries_are_flagged_only_with_consent_and_ml_can_be_missing() {
 
     // Re-fit from the one correction: kept or replaced, it says which.
     app.click("#nav-settings").await.unwrap();
+    app.wait_for("#settings-refit", WAIT).await.unwrap();
     app.click("#settings-refit").await.unwrap();
     let refit = app
         .wait_for_text("#settings-message", "model", WAIT)
@@ -138,6 +144,7 @@ async fn risky_entries_are_flagged_only_with_consent_and_ml_can_be_missing() {
         .await
         .unwrap();
     app.click(".client-row").await.unwrap();
+    app.wait_for("#chart-tab-notes", WAIT).await.unwrap();
     app.click("#chart-tab-notes").await.unwrap();
     let status = app
         .wait_for("#journal-ml-status[data-state='unavailable']", WAIT)

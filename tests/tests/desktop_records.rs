@@ -37,6 +37,7 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
 
     // A new client: the chart opens in intake.
     app.click("#nav-clients").await.unwrap();
+    app.wait_for("#new-client-given", WAIT).await.unwrap();
     app.fill("#new-client-given", "Maya").await.unwrap();
     app.fill("#new-client-family", "Lindqvist").await.unwrap();
     app.click("#new-client-save").await.unwrap();
@@ -48,6 +49,7 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
     // A weekly series of four on a Tuesday at 10:00.
     let tuesday = next_tuesday();
     app.click("#nav-calendar").await.unwrap();
+    app.wait_for("#cal-new", WAIT).await.unwrap();
     app.click("#cal-new").await.unwrap();
     app.wait_for("#appt-client", WAIT).await.unwrap();
     app.choose("#appt-client", "Maya Lindqvist").await.unwrap();
@@ -78,6 +80,7 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
         .await
         .unwrap();
     app.click(".cal-appt").await.unwrap();
+    app.wait_for("#occ-write-note", WAIT).await.unwrap();
     app.click("#occ-write-note").await.unwrap();
     app.wait_for("#note-section-subjective", WAIT)
         .await
@@ -99,7 +102,9 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
 
     // A PHQ-9 (total 12, moderate) shows as a point on the score chart.
     app.click("#note-close").await.unwrap();
+    app.wait_for("#chart-tab-assessments", WAIT).await.unwrap();
     app.click("#chart-tab-assessments").await.unwrap();
+    app.wait_for("#assessment-submit", WAIT).await.unwrap();
     let answers = [2, 2, 1, 2, 1, 1, 2, 1, 0];
     for (i, a) in answers.iter().enumerate() {
         // Items are numbered from 1 on the form.
@@ -115,6 +120,7 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
 
     // Search finds the note by its words and opens it.
     app.click("#nav-search").await.unwrap();
+    app.wait_for("#search-input", WAIT).await.unwrap();
     app.fill("#search-input", "sleeping poor").await.unwrap();
     let hit = app
         .wait_for_text(".search-hit", "Maya Lindqvist", WAIT)
@@ -129,6 +135,7 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
 
     // The week goes out as an iCalendar file with initials, not names.
     app.click("#nav-calendar").await.unwrap();
+    app.wait_for("#cal-export-path", WAIT).await.unwrap();
     let ics = dir.path().join("week.ics");
     app.fill("#cal-export-path", &ics.display().to_string())
         .await
@@ -144,6 +151,7 @@ async fn a_therapists_day_from_new_client_to_signed_note_and_search() {
 
     // Settings can rebuild every list and the search index from the records.
     app.click("#nav-settings").await.unwrap();
+    app.wait_for("#settings-rebuild", WAIT).await.unwrap();
     app.click("#settings-rebuild").await.unwrap();
     let rebuilt = app
         .wait_for_text("#settings-message", "Rebuilt", WAIT)

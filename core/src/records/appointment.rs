@@ -242,6 +242,14 @@ pub fn create(vault: &mut Vault, new: &NewAppointment, tz: Tz) -> Result<String,
         return Err(VaultError::RecordNotFound(new.client_id.clone()));
     }
     let id = uuid::Uuid::new_v4().to_string();
+    let mut doc = new_doc(new, tz)?;
+    save(vault, &id, &mut doc)?;
+    Ok(id)
+}
+
+/// The document of a new series (every map made up front, so all devices
+/// write into the same ones).
+fn new_doc(new: &NewAppointment, tz: Tz) -> Result<AutoCommit, VaultError> {
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "client_id", new.client_id.as_str())
         .map_err(am)?;
@@ -271,8 +279,7 @@ pub fn create(vault: &mut Vault, new: &NewAppointment, tz: Tz) -> Result<String,
     doc.put_object(ROOT, "exceptions", ObjType::Map)
         .map_err(am)?;
     doc.put_object(ROOT, "statuses", ObjType::Map).map_err(am)?;
-    save(vault, &id, &mut doc)?;
-    Ok(id)
+    Ok(doc)
 }
 
 /// Busy occurrences overlapping `[from, to)`, except those of `exclude`.
@@ -422,10 +429,15 @@ pub fn reschedule(
     if scope == Scope::ThisOne || !s.recurring || date == first_date {
         if scope == Scope::ThisAndFollowing {
             // Moving a whole series from its first occurrence: change the rule.
+            // Exceptions are keyed by the old dates: they still apply when only
+            // the time changes, and are dropped when the days move.
+            let same_days = new_start_local.date() == first_date;
             let mut rule = s.rule.clone();
             rule.first_start_local = new_start_local;
             rule.duration_min = duration_min;
-            rule.exceptions.clear();
+            if !same_days {
+                rule.exceptions.clear();
+            }
             rule.validate().map_err(invalid)?;
             doc.put(
                 ROOT,
@@ -435,8 +447,10 @@ pub fn reschedule(
             .map_err(am)?;
             doc.put(ROOT, "duration_min", i64::from(duration_min))
                 .map_err(am)?;
-            doc.put_object(ROOT, "exceptions", ObjType::Map)
-                .map_err(am)?;
+            if !same_days {
+                doc.put_object(ROOT, "exceptions", ObjType::Map)
+                    .map_err(am)?;
+            }
             save(vault, &series_id, &mut doc)?;
             return Ok(occurrence_id(&series_id, new_start_local.date()));
         }
@@ -462,7 +476,9 @@ pub fn reschedule(
         .rule
         .split_at(date, new_start_local, duration_min)
         .map_err(invalid)?;
-    // The old series now ends the day before; its later statuses go with it.
+    // The old series now ends the day before. Its later exceptions and
+    // statuses move to the new series (when the new one still has that
+    // date), and both documents are written in one transaction.
     match old.until {
         Some(until) => doc.put(ROOT, "until", date_key(until)).map_err(am)?,
         None => return Err(VaultError::Internal("split left the series open".into())),
@@ -484,9 +500,40 @@ pub fn reschedule(
         until: new.until,
         count: new.count,
     };
-    save(vault, &series_id, &mut doc)?;
-    let new_id = create(vault, &form, new.tz)?;
-    Ok(occurrence_id(&new_id, new.first_start_local.date()))
+    check(&form)?;
+    let mut next = new_doc(&form, new.tz)?;
+    let next_exceptions = map(&mut next, "exceptions")?;
+    for e in &new.exceptions {
+        let json =
+            serde_json::to_string(&e.change).map_err(|e| VaultError::Internal(e.to_string()))?;
+        next.put(&next_exceptions, date_key(e.original_date), json)
+            .map_err(am)?;
+    }
+    let old_statuses = map(&mut doc, "statuses")?;
+    let next_statuses = map(&mut next, "statuses")?;
+    for (day, status) in s.statuses.iter().filter(|(d, _)| **d >= date) {
+        doc.delete(&old_statuses, date_key(*day)).map_err(am)?;
+        if new.is_occurrence_date(*day) {
+            next.put(&next_statuses, date_key(*day), status.as_str())
+                .map_err(am)?;
+        }
+    }
+    let next_id = uuid::Uuid::new_v4().to_string();
+    series(&series_id, &doc)?;
+    series(&next_id, &next)?;
+    let (old_bytes, next_bytes) = (doc.save(), next.save());
+    let (old_doc, next_doc): (&AutoCommit, &AutoCommit) = (&doc, &next);
+    vault.write_records_with(
+        &[
+            (series_id.as_str(), KIND, old_bytes.as_slice()),
+            (next_id.as_str(), KIND, next_bytes.as_slice()),
+        ],
+        |tx| {
+            project(tx, &series_id, old_doc)?;
+            project(tx, &next_id, next_doc)
+        },
+    )?;
+    Ok(occurrence_id(&next_id, new.first_start_local.date()))
 }
 
 fn views(
@@ -784,6 +831,36 @@ mod tests {
             all(&v),
             ["11-03 10:00", "11-18 14:00", "12-02 09:00", "12-16 09:00"]
         );
+
+        // Changing only the time keeps later statuses with the new series.
+        let new_series = later.split('/').next().unwrap().to_owned();
+        set_status(
+            &mut v,
+            &format!("{new_series}/2026-12-16"),
+            AppointmentStatus::Cancelled,
+        )
+        .unwrap();
+        let moved_again = reschedule(
+            &mut v,
+            &format!("{new_series}/2026-12-02"),
+            day(12, 2).and_hms_opt(11, 0, 0).unwrap(),
+            53,
+            Scope::ThisAndFollowing,
+        )
+        .unwrap();
+        assert!(moved_again.ends_with("/2026-12-02"));
+        let rows = range(&v, day(12, 1), day(12, 31), New_York).unwrap();
+        assert_eq!(rows.len(), 2, "no duplicate occurrences after two splits");
+        let dec16 = rows
+            .iter()
+            .find(|r| r.start_local.date() == day(12, 16))
+            .unwrap();
+        assert_eq!(
+            dec16.status,
+            AppointmentStatus::Cancelled,
+            "status carried over"
+        );
+        assert_eq!(dec16.start_local.format("%H:%M").to_string(), "11:00");
 
         for bad in ["nonsense", "x/2026-13-40", &format!("{series}/2026-11-04")] {
             assert!(

@@ -98,7 +98,7 @@ pub fn edit_doc(
     changes: &[(&str, &str)],
 ) -> Result<(), VaultError> {
     let template = template(doc)?;
-    if signature(doc).is_some() {
+    if is_signed(doc) {
         return Err(VaultError::NoteSigned(id.to_owned()));
     }
     for (key, new_text) in changes {
@@ -137,7 +137,7 @@ pub fn sign_note(vault: &mut Vault, id: &str) -> Result<NoteView, VaultError> {
 
 /// The document half of [`sign_note`].
 pub fn sign_doc(doc: &mut AutoCommit, id: &str, by: &str, at_ms: i64) -> Result<(), VaultError> {
-    if signature(doc).is_some() {
+    if is_signed(doc) {
         return Err(VaultError::NoteSigned(id.to_owned()));
     }
     let sections = live_sections(doc)?;
@@ -243,6 +243,12 @@ fn signature(doc: &AutoCommit) -> Option<Signature> {
     parse_signature(&value)
 }
 
+/// Whether the note carries a signature at all, readable or not: a damaged
+/// signature must lock the note, never reopen it for editing.
+fn is_signed(doc: &AutoCommit) -> bool {
+    matches!(doc.get(ROOT, "signature"), Ok(Some(_)))
+}
+
 /// Builds the view: the signed text once signed, with late edits and rival
 /// signatures shown as addenda. Every device derives the same view from the
 /// same document, so nothing has to be rewritten after a merge.
@@ -250,6 +256,11 @@ pub fn view(id: &str, doc: &AutoCommit) -> Result<NoteView, VaultError> {
     let template = template(doc)?;
     let live = live_sections(doc)?;
     let signature = signature(doc);
+    if signature.is_none() && is_signed(doc) {
+        return Err(VaultError::Corrupt(format!(
+            "note {id} has an unreadable signature"
+        )));
+    }
     let mut addenda = vec![];
     let sections = match &signature {
         None => live,
@@ -356,6 +367,9 @@ pub(crate) fn project(tx: &rusqlite::Transaction<'_>, view: &NoteView) -> Result
             view.addenda.len() as i64,
         ],
     )?;
+    // The old vector describes the old text; the desktop stores a fresh one
+    // after the save when the model is available.
+    tx.execute("DELETE FROM embeddings WHERE record_id = ?1", [&view.id])?;
     let title = format!("{} note", view.template.as_str().to_uppercase());
     search::index(
         tx,

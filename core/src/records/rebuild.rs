@@ -27,8 +27,11 @@ fn load(id: &str, body: &[u8]) -> Result<AutoCommit, VaultError> {
 
 pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
     let tx = vault.transaction()?;
+    // Psychotherapy-note rows cannot be rebuilt without their key, and deleting
+    // the clients cascades to them: set them aside and put them back.
     tx.execute_batch(
-        "DELETE FROM search_docs; DELETE FROM notes; DELETE FROM assessments;
+        "CREATE TEMP TABLE kept_psychotherapy AS SELECT * FROM psychotherapy_notes;
+         DELETE FROM search_docs; DELETE FROM notes; DELETE FROM assessments;
          DELETE FROM appointments; DELETE FROM journal_entries; DELETE FROM clients;",
     )?;
     let docs: Vec<(String, String, Vec<u8>)> = {
@@ -68,6 +71,12 @@ pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
             _ => {}
         }
     }
+    tx.execute_batch(
+        "INSERT OR IGNORE INTO psychotherapy_notes (id, client_id, created_ms)
+             SELECT k.id, k.client_id, k.created_ms FROM kept_psychotherapy k
+             JOIN clients c ON c.id = k.client_id;
+         DROP TABLE kept_psychotherapy;",
+    )?;
     tx.commit()?;
     Ok(done)
 }
@@ -84,7 +93,8 @@ mod tests {
     use crate::schedule::{AppointmentStatus, Frequency, Modality, ServiceCode};
     use crate::vault::test_support::quick_vault;
 
-    const TABLES: [&str; 6] = [
+    const TABLES: [&str; 7] = [
+        "SELECT id, client_id, created_ms FROM psychotherapy_notes ORDER BY id",
         "SELECT id, client_id, written_ms FROM journal_entries ORDER BY id",
         "SELECT id, display_name, status, updated_ms FROM clients ORDER BY id",
         "SELECT id, client_id, template, session_ms, signed_ms, signed_by, addenda, updated_ms
@@ -160,15 +170,25 @@ mod tests {
             )
             .unwrap();
             journal::add(&mut v, &id, 9, "Walked by the river today").unwrap();
+            let key = match crate::records::psychotherapy::is_set_up(&v).unwrap() {
+                false => crate::records::psychotherapy::set_up(
+                    &v,
+                    &crate::vault::Passphrase::new("violet harbor kettle sixteen"),
+                    crate::vault::test_support::quick_kdf(),
+                )
+                .unwrap(),
+                true => crate::records::psychotherapy::unlock(
+                    &v,
+                    &crate::vault::Passphrase::new("violet harbor kettle sixteen"),
+                )
+                .unwrap(),
+            };
+            crate::records::psychotherapy::create(&mut v, &key, &id, "sealed").unwrap();
         }
         let before = snapshot(&v);
         assert!(before.iter().all(|rows| !rows.is_empty()), "{before:?}");
-        v.connection()
-            .execute_batch(
-                "DELETE FROM search_docs; DELETE FROM notes; DELETE FROM assessments;
-                 DELETE FROM appointments; DELETE FROM journal_entries; DELETE FROM clients;",
-            )
-            .unwrap();
+        // The rebuild empties every projection itself (in its transaction)
+        // and must regenerate each row from the documents alone.
         let done = rebuild_projections(&mut v).unwrap();
         assert_eq!(
             done,

@@ -145,18 +145,33 @@ pub fn record_feedback(vault: &Vault, record_id: &str, label: &str) -> Result<()
 
 /// Every therapist label with the text's embedding: the data an on-device
 /// re-fit learns from. Never leaves the machine.
-pub fn corrections(vault: &Vault) -> Result<Vec<(Vec<f32>, String)>, VaultError> {
-    let mut stmt = vault.connection().prepare(
-        "SELECT r.feedback, e.vector FROM risk_results r JOIN embeddings e ON e.record_id = r.record_id
-         WHERE r.feedback IS NOT NULL ORDER BY r.record_id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-    })?;
+///
+/// Only texts of clients whose ML consent holds *now* are used: re-fitting on
+/// a text after its consent was revoked would be new processing of it.
+pub fn corrections(vault: &mut Vault) -> Result<Vec<(Vec<f32>, String)>, VaultError> {
+    let rows: Vec<(String, String, Vec<u8>)> = {
+        let mut stmt = vault.connection().prepare(
+            "SELECT r.client_id, r.feedback, e.vector FROM risk_results r
+             JOIN embeddings e ON e.record_id = r.record_id
+             WHERE r.feedback IS NOT NULL ORDER BY r.record_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut consented = std::collections::HashMap::new();
     let mut out = vec![];
-    for row in rows {
-        let (label, bytes) = row?;
-        out.push((embedding::decode(&bytes)?, label));
+    for (client_id, label, bytes) in rows {
+        let ok = match consented.get(&client_id) {
+            Some(ok) => *ok,
+            None => {
+                let ok = client::is_consented(vault, &client_id, ConsentKind::MlAnalysis)?;
+                consented.insert(client_id, ok);
+                ok
+            }
+        };
+        if ok {
+            out.push((embedding::decode(&bytes)?, label));
+        }
     }
     Ok(out)
 }
@@ -236,7 +251,7 @@ mod tests {
         record_feedback(&v, &entry, "Stress").unwrap();
         assert!(open_alerts(&v).unwrap().is_empty());
         assert_eq!(
-            corrections(&v).unwrap(),
+            corrections(&mut v).unwrap(),
             vec![(vec![0.5; 4], "Stress".to_owned())]
         );
         assert!(record_feedback(&v, "nothing", "Stress").is_err());
@@ -256,5 +271,7 @@ mod tests {
         })
         .unwrap();
         assert!(none.is_none());
+        // Nor is the earlier labelled text used to re-fit any more.
+        assert!(corrections(&mut v).unwrap().is_empty());
     }
 }

@@ -65,6 +65,15 @@ fn search_within(
     let Some(fts) = fts_query(query) else {
         return Ok(vec![]);
     };
+    // Clients by name come first and are never pushed out of the window by
+    // notes: a column-filtered query only meets rows whose title matches.
+    let mut out = ranked(
+        vault,
+        &format!("title : ({fts})"),
+        "AND d.kind = 'client'",
+        limit,
+        0,
+    )?;
     // The rowid of the window's oldest match: walking matches in rowid order
     // costs no scoring.
     let floor: i64 = vault
@@ -76,17 +85,35 @@ fn search_within(
         .query_row(params![fts, window.saturating_sub(1)], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
-    let mut stmt = vault.connection().prepare_cached(
+    for hit in ranked(vault, &fts, "", limit, floor)? {
+        if !out.iter().any(|h| h.record_id == hit.record_id) {
+            out.push(hit);
+        }
+    }
+    out.truncate(limit as usize);
+    Ok(out)
+}
+
+/// Best-ranked matches of `fts` among index rows from `floor` on.
+fn ranked(
+    vault: &Vault,
+    fts: &str,
+    also: &str,
+    limit: u32,
+    floor: i64,
+) -> Result<Vec<SearchHit>, VaultError> {
+    let sql = format!(
         "SELECT d.kind, d.record_id, d.client_id, c.display_name, s.title,
                 snippet(search_index, 1, ?2, ?3, '…', 12), n.session_ms
          FROM search_index s
          JOIN search_docs d ON d.id = s.rowid
          JOIN clients c ON c.id = d.client_id
          LEFT JOIN notes n ON n.id = d.record_id
-         WHERE search_index MATCH ?1 AND s.rowid >= ?5
+         WHERE search_index MATCH ?1 AND s.rowid >= ?5 {also}
          ORDER BY s.rank
-         LIMIT ?4",
-    )?;
+         LIMIT ?4"
+    );
+    let mut stmt = vault.connection().prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
             fts,

@@ -311,6 +311,29 @@ impl Vault {
         Ok(())
     }
 
+    /// Writes several records, audits each, and runs `also` (their
+    /// projections), all in one transaction: a change that spans documents
+    /// (splitting a series) is whole or absent.
+    pub(crate) fn write_records_with(
+        &mut self,
+        records: &[(&str, &str, &[u8])],
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        for (id, kind, body) in records {
+            tx.execute(
+                "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
+                params![id, kind, body, now],
+            )?;
+            audit::append(&tx, &self.actor, Action::Write, id, now)?;
+        }
+        also(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Reads record `id`, lets `change` make its new body, and writes that
     /// with `also` (a projection update): what [`Vault::get_record`] followed
     /// by [`Vault::write_record_with`] do, with the same two audit entries

@@ -60,12 +60,21 @@ pub fn analyze_on_arrival(
     let Ok(engine) = ml.engine(app) else {
         return Ok(None);
     };
-    let result = vault.vault(|v| {
+    let analysed = vault.vault(|v| {
         let head = engine.head(v)?;
         risk::on_arrival(v, record_id, client_id, source, text, |t| {
             engine.analyze(&head, t)
         })
-    })?;
+    });
+    // The text is already saved: a failed analysis must not read as a failed
+    // save (a retry would duplicate it). It is logged, without the text.
+    let result = match analysed {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(code = e.code, "a text was saved but could not be analysed");
+            None
+        }
+    };
     if let Some(r) = result.as_ref().filter(|r| r.flagged) {
         alert(app, r);
     }
