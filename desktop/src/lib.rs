@@ -54,6 +54,8 @@ pub fn run() {
             commands::note::save_note,
             commands::note::sign_note,
             commands::note::add_addendum,
+            commands::note::psychotherapy_set_up,
+            commands::note::set_up_psychotherapy,
             commands::note::unlock_psychotherapy,
             commands::note::lock_psychotherapy,
             commands::note::list_psychotherapy_notes,

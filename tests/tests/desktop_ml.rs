@@ -112,6 +112,24 @@ async fn risky_entries_are_flagged_only_with_consent_and_ml_can_be_missing() {
     assert!(analysed.is_empty(), "an entry without consent was analysed");
     app.screenshot("3-no-consent").await.unwrap();
 
+    // Psychotherapy notes: the first unlock sets their passphrase, typed twice.
+    app.fill("#psy-passphrase", "violet harbor kettle sixteen")
+        .await
+        .unwrap();
+    app.fill("#psy-passphrase-confirm", "violet harbor kettle sixteen")
+        .await
+        .unwrap();
+    app.click("#psy-unlock").await.unwrap();
+    app.wait_for("#psy-panel[data-state='unlocked']", WAIT)
+        .await
+        .unwrap();
+    app.click("#psy-new").await.unwrap();
+    app.fill("#psy-text", "Countertransference: notice my impatience.")
+        .await
+        .unwrap();
+    app.click("#psy-save").await.unwrap();
+    app.wait_for("[id^='psy-row-']", WAIT).await.unwrap();
+
     // Re-fit from the one correction: kept or replaced, it says which.
     app.click("#nav-settings").await.unwrap();
     app.wait_for("#settings-refit", WAIT).await.unwrap();

@@ -215,18 +215,34 @@ impl Session {
         f(vault)
     }
 
-    /// The extra unlock for psychotherapy notes; sets their passphrase the
-    /// first time. Held until the vault locks or [`Session::lock_psychotherapy`].
-    pub fn unlock_psychotherapy(&mut self, passphrase: &Passphrase) -> Result<(), VaultError> {
-        use crate::records::psychotherapy;
+    /// Whether psychotherapy notes have their passphrase yet.
+    pub fn psychotherapy_set_up(&mut self) -> Result<bool, VaultError> {
+        self.with_vault(|v| crate::records::psychotherapy::is_set_up(v))
+    }
+
+    /// Sets the psychotherapy-notes passphrase, typed twice: a typo here would
+    /// make those notes unreadable for good (the recovery key does not open
+    /// them). Unlocks them too.
+    pub fn set_up_psychotherapy(
+        &mut self,
+        passphrase: &Passphrase,
+        confirm: &Passphrase,
+    ) -> Result<(), VaultError> {
+        if passphrase.expose() != confirm.expose() {
+            return Err(VaultError::Invalid(
+                "the two passphrases differ; type the same one twice".into(),
+            ));
+        }
         let kdf = self.kdf;
-        let key = self.with_vault(|v| {
-            if psychotherapy::is_set_up(v)? {
-                psychotherapy::unlock(v, passphrase)
-            } else {
-                psychotherapy::set_up(v, passphrase, kdf)
-            }
-        })?;
+        let key = self.with_vault(|v| crate::records::psychotherapy::set_up(v, passphrase, kdf))?;
+        self.psychotherapy = Some(key);
+        Ok(())
+    }
+
+    /// The extra unlock for psychotherapy notes. Held until the vault locks
+    /// or [`Session::lock_psychotherapy`].
+    pub fn unlock_psychotherapy(&mut self, passphrase: &Passphrase) -> Result<(), VaultError> {
+        let key = self.with_vault(|v| crate::records::psychotherapy::unlock(v, passphrase))?;
         self.psychotherapy = Some(key);
         Ok(())
     }
@@ -286,5 +302,48 @@ impl Session {
 
     pub fn keystore(&self) -> &dyn KeyStore {
         self.keystore.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::NoKeychain;
+    use crate::vault::test_support::{PASSPHRASE, quick_kdf};
+
+    #[test]
+    fn psychotherapy_notes_take_their_passphrase_twice_then_unlock_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Session::new(dir.path(), Arc::new(NoKeychain)).with_kdf(quick_kdf());
+        s.create("Dr Test", &Passphrase::new(PASSPHRASE)).unwrap();
+        let psy = Passphrase::new("violet harbor kettle sixteen");
+        assert!(!s.psychotherapy_set_up().unwrap());
+        assert!(matches!(
+            s.unlock_psychotherapy(&psy),
+            Err(VaultError::PsychotherapyNotSetUp)
+        ));
+        let typo = Passphrase::new("violet harbor kettle sixteem");
+        assert!(matches!(
+            s.set_up_psychotherapy(&psy, &typo),
+            Err(VaultError::Invalid(_))
+        ));
+        assert!(
+            !s.psychotherapy_set_up().unwrap(),
+            "nothing set on a mismatch"
+        );
+        s.set_up_psychotherapy(&psy, &psy).unwrap();
+        assert!(s.psychotherapy_unlocked());
+        s.lock();
+        assert!(
+            !s.psychotherapy_unlocked(),
+            "locking the vault locks them too"
+        );
+        s.unlock(&Passphrase::new(PASSPHRASE)).unwrap();
+        assert!(matches!(
+            s.unlock_psychotherapy(&typo),
+            Err(VaultError::WrongPassphrase)
+        ));
+        s.unlock_psychotherapy(&psy).unwrap();
+        assert!(s.psychotherapy_unlocked());
     }
 }

@@ -515,6 +515,12 @@ fn JournalArea(client_id: String) -> Element {
 }
 
 #[derive(Serialize)]
+struct SetUpArgs {
+    passphrase: String,
+    confirm: String,
+}
+
+#[derive(Serialize)]
 struct PassphraseArgs {
     passphrase: String,
 }
@@ -547,15 +553,28 @@ fn PsychotherapyArea(client_id: String) -> Element {
             .unwrap_or_default()
         }
     });
+    let mut set_up_resource = use_resource(|| async {
+        tauri::call::<bool>("psychotherapy_set_up", NoArgs {})
+            .await
+            .ok()
+    });
+    let set_up = move || (*set_up_resource.read()).flatten();
     rsx! {
         PsychotherapyPanel {
             unlocked: unlocked(),
             notes: list().unwrap_or_default(),
             open: open(),
             error: error(),
-            on_unlock: move |passphrase: String| async move {
-                match tauri::call::<()>("unlock_psychotherapy", PassphraseArgs { passphrase }).await {
-                    Ok(()) => { unlocked.set(true); error.set(None) }
+            first_time: set_up() == Some(false),
+            on_unlock: move |(passphrase, confirm): (String, Option<String>)| async move {
+                let done = match confirm {
+                    Some(confirm) => {
+                        tauri::call::<()>("set_up_psychotherapy", SetUpArgs { passphrase, confirm }).await
+                    }
+                    None => tauri::call::<()>("unlock_psychotherapy", PassphraseArgs { passphrase }).await,
+                };
+                match done {
+                    Ok(()) => { unlocked.set(true); error.set(None); set_up_resource.restart() }
                     Err(e) => error.set(Some(i18n.error(&e.code, &e.message))),
                 }
             },

@@ -103,6 +103,23 @@ pub fn add_addendum(
     saved(&app, &ml, &vault, view)
 }
 
+/// Whether psychotherapy notes have their own passphrase yet.
+#[tauri::command(async)]
+pub fn psychotherapy_set_up(vault: State<'_, VaultHolder>) -> Result<bool, CommandError> {
+    vault.session(|s| s.psychotherapy_set_up())
+}
+
+#[tauri::command(async)]
+pub fn set_up_psychotherapy(
+    passphrase: String,
+    confirm: String,
+    vault: State<'_, VaultHolder>,
+) -> Result<(), CommandError> {
+    vault.session(|s| {
+        s.set_up_psychotherapy(&Passphrase::new(passphrase), &Passphrase::new(confirm))
+    })
+}
+
 #[tauri::command(async)]
 pub fn unlock_psychotherapy(
     passphrase: String,

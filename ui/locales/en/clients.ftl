@@ -225,3 +225,5 @@ risk-feedback-save = Save label
 risk-alert-banner = A client's entry may need your attention.
 risk-alert-open = Open chart
 risk-alert-dismiss = Dismiss
+psy-passphrase-confirm = Type the same passphrase again
+psy-first-time = This sets the psychotherapy-notes passphrase. Keep it safe: the recovery key does not open these notes.

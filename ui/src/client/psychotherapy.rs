@@ -10,7 +10,7 @@ use crate::i18n::use_i18n;
 /// Psychotherapy notes for one client.
 ///
 /// Locked (`unlocked: false`): an explanation and a passphrase field →
-/// `on_unlock(passphrase)`. Unlocked: the list (`on_open(id)` loads a note into
+/// `on_unlock((passphrase, confirmation))` (the confirmation only the first time). Unlocked: the list (`on_open(id)` loads a note into
 /// `open`), "new note", and an editor → `on_save((id, text))` with `None` for
 /// a new note; `on_lock` locks them again.
 ///
@@ -25,13 +25,18 @@ pub fn PsychotherapyPanel(
     notes: Vec<PsychotherapyNoteSummary>,
     open: Option<PsychotherapyNoteView>,
     error: Option<String>,
-    on_unlock: EventHandler<String>,
+    on_unlock: EventHandler<(String, Option<String>)>,
     on_open: EventHandler<String>,
     on_save: EventHandler<(Option<String>, String)>,
     #[props(default)] on_lock: EventHandler<()>,
+    /// No passphrase yet: ask for the new one twice (`psy-passphrase-confirm`).
+    #[props(default)]
+    first_time: bool,
 ) -> Element {
     let i18n = use_i18n();
     let mut passphrase = use_signal(String::new);
+    let mut confirm = use_signal(String::new);
+    let ready = !passphrase().is_empty() && (!first_time || confirm() == passphrase());
     // A new, unsaved note is being written (rather than the `open` one).
     let mut writing_new = use_signal(|| false);
     let mut rows = notes.clone();
@@ -51,9 +56,10 @@ pub fn PsychotherapyPanel(
                 form { class: "psy-unlock",
                     onsubmit: move |e| {
                         e.prevent_default();
-                        if !passphrase().is_empty() {
-                            on_unlock.call(passphrase());
+                        if ready {
+                            on_unlock.call((passphrase(), first_time.then_some(confirm())));
                             passphrase.set(String::new());
+                            confirm.set(String::new());
                         }
                     },
                     label { r#for: "psy-passphrase", {i18n.t("psy-passphrase")} }
@@ -61,7 +67,13 @@ pub fn PsychotherapyPanel(
                         input { id: "psy-passphrase", r#type: "password", autocomplete: "current-password",
                             value: "{passphrase}", oninput: move |e| passphrase.set(e.value()) }
                         button { id: "psy-unlock", r#type: "submit", class: "primary",
-                            disabled: passphrase().is_empty(), {i18n.t("psy-unlock")} }
+                            disabled: !ready, {i18n.t("psy-unlock")} }
+                    }
+                    if first_time {
+                        label { r#for: "psy-passphrase-confirm", {i18n.t("psy-passphrase-confirm")} }
+                        input { id: "psy-passphrase-confirm", r#type: "password", autocomplete: "new-password",
+                            value: "{confirm}", oninput: move |e| confirm.set(e.value()) }
+                        p { class: "muted", id: "psy-first-time", {i18n.t("psy-first-time")} }
                     }
                     if let Some(e) = error.as_ref() {
                         p { class: "form-error", id: "psy-error", role: "alert", {e.clone()} }
