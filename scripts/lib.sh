@@ -13,7 +13,7 @@ die() { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the app needs to build and run.
 RUN_PACKAGES=(build-essential pkg-config curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
-  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth)
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth python3 python3-pip)
 # Extra packages the tests need: WebDriver for the webview, Chromium for pages,
 # and a Secret Service (gnome-keyring in a private D-Bus session) for the keychain.
 TEST_PACKAGES=(webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 keyutils procps)

@@ -912,12 +912,7 @@ mod tests {
     fn the_calendar_range_holds_every_occurrence_overlapping_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = quick_vault(dir.path());
-        let new = NewClient {
-            given_name: "Ana".into(),
-            family_name: "Silva".into(),
-            preferred_name: None,
-        };
-        let ana = client::create_client(&mut v, &new).unwrap();
+        let ana = crate::vault::test_support::client(&mut v, "Ana", "Silva");
         let book = |v: &mut Vault, d: u32, h: u32, m: u32, minutes: u32| {
             let a = NewAppointment {
                 client_id: ana.clone(),

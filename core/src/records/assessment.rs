@@ -170,19 +170,14 @@ pub fn scores_over_time(
 mod tests {
     use super::*;
     use crate::assessment::Severity;
-    use crate::records::client::{self, NewClient};
+
     use crate::vault::test_support::quick_vault;
 
     #[test]
     fn scores_are_stored_per_client_in_time_order_with_safety_alerts() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = quick_vault(dir.path());
-        let new = NewClient {
-            given_name: "Ana".into(),
-            family_name: "Silva".into(),
-            preferred_name: None,
-        };
-        let ana = client::create_client(&mut v, &new).unwrap();
+        let ana = crate::vault::test_support::client(&mut v, "Ana", "Silva");
 
         let (_, later) = record(&mut v, &ana, Instrument::Phq9, &[1; 9], 2_000).unwrap();
         assert_eq!(later.total, 9);

@@ -71,7 +71,6 @@ pub fn export_client(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::NewClient;
     use crate::note::Template;
     use crate::vault::Passphrase;
     use crate::vault::test_support::{quick_kdf, quick_vault};
@@ -80,12 +79,7 @@ mod tests {
     fn an_export_holds_the_record_but_psychotherapy_notes_only_when_asked() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = quick_vault(dir.path());
-        let new = NewClient {
-            given_name: "Ana".into(),
-            family_name: "Silva".into(),
-            preferred_name: None,
-        };
-        let ana = client::create_client(&mut v, &new).unwrap();
+        let ana = crate::vault::test_support::client(&mut v, "Ana", "Silva");
         let n = note::create_note(&mut v, &ana, Template::Free, 1, None).unwrap();
         note::edit_sections(&mut v, &n, &[("body", "MARKER-PROGRESS-NOTE")]).unwrap();
         let key = psychotherapy::set_up(

@@ -179,7 +179,6 @@ pub fn corrections(vault: &mut Vault) -> Result<Vec<(Vec<f32>, String)>, VaultEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::NewClient;
     use crate::consent::ConsentAction;
     use crate::records::journal;
     use crate::vault::test_support::quick_vault;
@@ -199,12 +198,7 @@ mod tests {
     fn nothing_is_inferred_without_consent_and_results_follow_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = quick_vault(dir.path());
-        let new = NewClient {
-            given_name: "Ana".into(),
-            family_name: "Silva".into(),
-            preferred_name: None,
-        };
-        let ana = client::create_client(&mut v, &new).unwrap();
+        let ana = crate::vault::test_support::client(&mut v, "Ana", "Silva");
         let entry = journal::add(&mut v, &ana, 1, "rough week").unwrap();
 
         let mut calls = 0;

@@ -249,21 +249,15 @@ fn note_hit(vault: &Vault, note_id: &str) -> Result<Option<SearchHit>, VaultErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::NewClient;
     use crate::note::Template;
-    use crate::records::{client, embedding, note};
+    use crate::records::{embedding, note};
     use crate::vault::test_support::quick_vault;
 
     #[test]
     fn a_common_word_ranks_only_the_most_recent_matches() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = quick_vault(dir.path());
-        let new = NewClient {
-            given_name: "Ana".into(),
-            family_name: "Silva".into(),
-            preferred_name: None,
-        };
-        let ana = client::create_client(&mut v, &new).unwrap();
+        let ana = crate::vault::test_support::client(&mut v, "Ana", "Silva");
         let mut ids = vec![];
         for i in 0..5 {
             let id = note::create_note(&mut v, &ana, Template::Free, i, None).unwrap();
@@ -297,12 +291,7 @@ mod tests {
     fn hybrid_ranking_puts_word_and_meaning_matches_first_and_keeps_meaning_only_ones() {
         let dir = tempfile::tempdir().unwrap();
         let mut v = quick_vault(dir.path());
-        let new = NewClient {
-            given_name: "Ana".into(),
-            family_name: "Silva".into(),
-            preferred_name: None,
-        };
-        let ana = client::create_client(&mut v, &new).unwrap();
+        let ana = crate::vault::test_support::client(&mut v, "Ana", "Silva");
         let mut note_with = |text: &str, vector: [f32; 3]| {
             let id = note::create_note(&mut v, &ana, Template::Free, 1, None).unwrap();
             note::edit_sections(&mut v, &id, &[("body", text)]).unwrap();

@@ -298,17 +298,7 @@ impl Vault {
         body: &[u8],
         also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), VaultError>,
     ) -> Result<(), VaultError> {
-        let now = now_ms();
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
-            params![id, kind, body, now],
-        )?;
-        audit::append(&tx, &self.actor, Action::Write, id, now)?;
-        also(&tx)?;
-        tx.commit()?;
-        Ok(())
+        self.write_records_with(&[(id, kind, body)], also)
     }
 
     /// Writes several records, audits each, and runs `also` (their
@@ -322,12 +312,7 @@ impl Vault {
         let now = now_ms();
         let tx = self.conn.transaction()?;
         for (id, kind, body) in records {
-            tx.execute(
-                "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
-                params![id, kind, body, now],
-            )?;
-            audit::append(&tx, &self.actor, Action::Write, id, now)?;
+            write_in(&tx, &self.actor, id, kind, &body, now)?;
         }
         also(&tx)?;
         tx.commit()?;
@@ -349,30 +334,11 @@ impl Vault {
     ) -> Result<T, VaultError> {
         let now = now_ms();
         let tx = self.conn.transaction()?;
-        let record = tx
-            .query_row(
-                "SELECT id, kind, body, updated_ms FROM records WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(Record {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        body: r.get(2)?,
-                        updated_ms: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?
-            .ok_or_else(|| VaultError::RecordNotFound(id.to_owned()))?;
+        let record = read_in(&tx, id)?;
         audit::append(&tx, &self.actor, Action::Read, id, now)?;
         tx.execute_batch("SAVEPOINT modify_write")?;
         let written = change(&record).and_then(|(body, out)| {
-            tx.execute(
-                "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
-                params![id, kind, body, now],
-            )?;
-            audit::append(&tx, &self.actor, Action::Write, id, now)?;
+            write_in(&tx, &self.actor, id, kind, &body, now)?;
             also(&tx, &out)?;
             Ok(out)
         });
@@ -395,21 +361,7 @@ impl Vault {
     pub fn get_record(&mut self, id: &str) -> Result<Record, VaultError> {
         let now = now_ms();
         let tx = self.conn.transaction()?;
-        let record = tx
-            .query_row(
-                "SELECT id, kind, body, updated_ms FROM records WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(Record {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        body: r.get(2)?,
-                        updated_ms: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?
-            .ok_or_else(|| VaultError::RecordNotFound(id.to_owned()))?;
+        let record = read_in(&tx, id)?;
         audit::append(&tx, &self.actor, Action::Read, id, now)?;
         tx.commit()?;
         Ok(record)
@@ -531,6 +483,41 @@ impl Vault {
     }
 }
 
+/// Reads a record inside `tx` (the caller audits the read).
+fn read_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Record, VaultError> {
+    tx.query_row(
+        "SELECT id, kind, body, updated_ms FROM records WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Record {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                body: r.get(2)?,
+                updated_ms: r.get(3)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| VaultError::RecordNotFound(id.to_owned()))
+}
+
+/// Writes (creates or replaces) a record inside `tx` and audits the write.
+fn write_in(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    id: &str,
+    kind: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO records (id, kind, body, updated_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET kind = ?2, body = ?3, updated_ms = ?4",
+        params![id, kind, body, now],
+    )?;
+    audit::append(tx, actor, Action::Write, id, now)
+}
+
 fn setting(conn: &Connection, key: &str) -> Result<String, VaultError> {
     conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
         r.get(0)
@@ -583,6 +570,17 @@ pub(crate) mod test_support {
     }
 
     /// A new vault in `dir` owned by "Dr A", without a keychain.
+    /// A client chart for a test; returns its id.
+    pub fn client(vault: &mut Vault, given: &str, family: &str) -> String {
+        let new = crate::chart::NewClient {
+            given_name: given.into(),
+            family_name: family.into(),
+            preferred_name: None,
+        };
+        crate::records::client::create_client(vault, &new)
+            .unwrap_or_else(|e| panic!("test client: {e}"))
+    }
+
     pub fn quick_vault(dir: &Path) -> Vault {
         let pass = Passphrase::new(PASSPHRASE);
         match Vault::create(dir, "Dr A", &pass, &NoKeychain, quick_kdf()) {
