@@ -312,7 +312,7 @@ impl Vault {
         let now = now_ms();
         let tx = self.conn.transaction()?;
         for (id, kind, body) in records {
-            write_in(&tx, &self.actor, id, kind, &body, now)?;
+            write_in(&tx, &self.actor, id, kind, body, now)?;
         }
         also(&tx)?;
         tx.commit()?;
