@@ -77,6 +77,28 @@ pub enum Code {
     MlModel,
     /// Running the model failed.
     MlInference,
+    /// This device is not enrolled with the relay yet.
+    SyncNotEnrolled,
+    /// The invite or pairing code is unknown, used or expired.
+    SyncInviteInvalid,
+    /// This device was revoked; the relay refuses it.
+    SyncDeviceRevoked,
+    /// The device may not read or write that document.
+    SyncForbidden,
+    /// The device is over its storage or upload quota; try later.
+    SyncQuota,
+    /// Another device already set a different key for this epoch.
+    SyncEpochConflict,
+    /// The document's key was rotated; seal with the newer key.
+    SyncStaleEpoch,
+    /// A blob's routing data is malformed or too large.
+    SyncBlobInvalid,
+    /// A sealed body did not open: damaged, or not for this key.
+    SyncSealBroken,
+    /// No key for that document and epoch on this device yet.
+    SyncKeyMissing,
+    /// The relay's storage failed.
+    SyncStorage,
     /// A value the user gave is out of range or malformed.
     InvalidInput,
     /// Anything without a more specific code.
@@ -117,6 +139,17 @@ const ALL: &[Code] = &[
     Code::MlUnavailable,
     Code::MlModel,
     Code::MlInference,
+    Code::SyncNotEnrolled,
+    Code::SyncInviteInvalid,
+    Code::SyncDeviceRevoked,
+    Code::SyncForbidden,
+    Code::SyncQuota,
+    Code::SyncEpochConflict,
+    Code::SyncStaleEpoch,
+    Code::SyncBlobInvalid,
+    Code::SyncSealBroken,
+    Code::SyncKeyMissing,
+    Code::SyncStorage,
     Code::InvalidInput,
     Code::Internal,
 ];
@@ -158,6 +191,17 @@ impl Code {
             Code::MlUnavailable => "ml.unavailable",
             Code::MlModel => "ml.model",
             Code::MlInference => "ml.inference",
+            Code::SyncNotEnrolled => "sync.not_enrolled",
+            Code::SyncInviteInvalid => "sync.invite_invalid",
+            Code::SyncDeviceRevoked => "sync.device_revoked",
+            Code::SyncForbidden => "sync.forbidden",
+            Code::SyncQuota => "sync.quota",
+            Code::SyncEpochConflict => "sync.epoch_conflict",
+            Code::SyncStaleEpoch => "sync.stale_epoch",
+            Code::SyncBlobInvalid => "sync.blob_invalid",
+            Code::SyncSealBroken => "sync.seal_broken",
+            Code::SyncKeyMissing => "sync.key_missing",
+            Code::SyncStorage => "sync.storage",
             Code::InvalidInput => "input.invalid",
             Code::Internal => "internal",
         }

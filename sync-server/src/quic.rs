@@ -125,6 +125,7 @@ fn answer(msg: Message, ctx: &QuicContext, greeted: &AtomicBool) -> Message {
             Message::Welcome {
                 relay_version: ctx.relay_version.clone(),
                 practice: ctx.practice.clone(),
+                device: None,
             }
         }
         Message::Ping { nonce } if greeted.load(Ordering::Acquire) => Message::Pong { nonce },

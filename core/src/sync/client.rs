@@ -75,6 +75,8 @@ impl RelayTarget {
 pub struct Welcome {
     pub relay_version: String,
     pub practice: String,
+    /// This device as the relay knows it; `None` when not enrolled.
+    pub device: Option<super::log::DeviceInfo>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +177,7 @@ impl RelayClient {
                 welcome: Welcome {
                     relay_version: String::new(),
                     practice: String::new(),
+                    device: None,
                 },
                 next_nonce: AtomicU64::new(1),
             };
@@ -185,10 +188,12 @@ impl RelayClient {
                 Message::Welcome {
                     relay_version,
                     practice,
+                    device,
                 } => {
                     client.welcome = Welcome {
                         relay_version,
                         practice,
+                        device,
                     };
                     Ok(client)
                 }

@@ -9,6 +9,11 @@
 pub mod status;
 
 #[cfg(feature = "net")]
+pub mod invite;
+#[cfg(feature = "net")]
+pub mod log;
+
+#[cfg(feature = "net")]
 pub mod client;
 #[cfg(feature = "net")]
 pub mod link;

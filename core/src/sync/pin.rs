@@ -25,6 +25,15 @@ impl CertFingerprint {
         out.copy_from_slice(digest.as_ref());
         CertFingerprint(out)
     }
+
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0
+    }
+
+    /// The id of the device whose certificate this is.
+    pub fn device_id(&self) -> super::log::DeviceId {
+        super::log::DeviceId::from_cert_sha256(&self.0)
+    }
 }
 
 impl fmt::Display for CertFingerprint {

@@ -10,10 +10,11 @@
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::log::{Blob, DeviceInfo, Entry};
 use crate::{Code, HasCode};
 
 /// The wire version this build speaks.
-pub const WIRE_VERSION: u8 = 1;
+pub const WIRE_VERSION: u8 = 2;
 
 /// The largest frame body accepted by default (1 MiB).
 pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
@@ -21,16 +22,22 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 const LEN_BYTES: usize = 4;
 
 /// Every message a device and the relay exchange.
+///
+/// Requests go one per bidirectional stream (one frame out, one back), except
+/// `Subscribe`, whose stream then carries `Entries` frames for as long as the
+/// device stays connected. New variants go at the end: postcard numbers them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// First message of a device on a new connection.
     Hello {
         agent: String,
     },
-    /// The relay's answer to `Hello`.
+    /// The relay's answer to `Hello`. `device` is `None` while the device's
+    /// certificate is not enrolled: then only `Enroll` is allowed.
     Welcome {
         relay_version: String,
         practice: String,
+        device: Option<DeviceInfo>,
     },
     Ping {
         nonce: u64,
@@ -40,6 +47,65 @@ pub enum Message {
     },
     /// The other end refused a frame; `code` is a [`Code`] string.
     Error {
+        code: String,
+        message: String,
+    },
+    /// Enroll the certificate this connection was made with, using a one-time
+    /// invite or pairing token.
+    Enroll {
+        token: String,
+        name: String,
+        age_recipient: String,
+        pairing_proof: Option<[u8; 32]>,
+    },
+    Enrolled {
+        device: DeviceInfo,
+    },
+    /// Ask for a one-time token that enrolls another device of the same member.
+    Pair,
+    PairingToken {
+        token: String,
+        expires_ms: i64,
+    },
+    /// Ask for the practice's devices.
+    Devices,
+    DeviceList {
+        devices: Vec<DeviceInfo>,
+    },
+    /// Store blobs in the log (idempotent by blob id).
+    Upload {
+        blobs: Vec<Blob>,
+    },
+    /// One result per uploaded blob, in order.
+    Uploaded {
+        results: Vec<UploadResult>,
+    },
+    /// Send every entry this device may read after `since`, then new ones as
+    /// they arrive, on this stream.
+    Subscribe {
+        since: u64,
+    },
+    /// A page of entries. `head` is the highest sequence number the relay had
+    /// when it sent the page; `caught_up` says nothing older is left to send.
+    Entries {
+        entries: Vec<Entry>,
+        head: u64,
+        caught_up: bool,
+    },
+}
+
+/// What happened to one uploaded blob.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadResult {
+    Stored {
+        seq: u64,
+    },
+    /// A blob with this id was stored before (a retry); nothing new stored.
+    Duplicate {
+        seq: u64,
+    },
+    /// Refused; `code` is a [`Code`] string. The other blobs are unaffected.
+    Refused {
         code: String,
         message: String,
     },
@@ -54,6 +120,24 @@ impl Message {
             Message::Ping { .. } => "ping",
             Message::Pong { .. } => "pong",
             Message::Error { .. } => "error",
+            Message::Enroll { .. } => "enroll",
+            Message::Enrolled { .. } => "enrolled",
+            Message::Pair => "pair",
+            Message::PairingToken { .. } => "pairing_token",
+            Message::Devices => "devices",
+            Message::DeviceList { .. } => "device_list",
+            Message::Upload { .. } => "upload",
+            Message::Uploaded { .. } => "uploaded",
+            Message::Subscribe { .. } => "subscribe",
+            Message::Entries { .. } => "entries",
+        }
+    }
+
+    /// An error frame carrying `code`.
+    pub fn error(code: Code, message: impl Into<String>) -> Message {
+        Message::Error {
+            code: code.as_str().to_owned(),
+            message: message.into(),
         }
     }
 }
@@ -231,6 +315,7 @@ mod tests {
             Message::Welcome {
                 relay_version: "0.1.0".into(),
                 practice: "Demo Practice — Київ".into(),
+                device: None,
             },
             Message::Ping { nonce: u64::MAX },
             Message::Pong { nonce: 0 },
