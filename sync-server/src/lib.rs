@@ -6,12 +6,14 @@
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
 //! - [`metrics`]: counters both sides update.
 //! - [`relay`]: starts and stops all of it.
+//! - [`store`]: the sync log's storage (SQLite or PostgreSQL).
 
 pub mod config;
 pub mod identity;
 pub mod metrics;
 pub mod quic;
 pub mod relay;
+pub mod store;
 pub mod web;
 
 pub use config::Config;

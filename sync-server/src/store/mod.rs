@@ -17,7 +17,17 @@ use bloom_core::{Code, HasCode};
 use tokio::sync::broadcast;
 
 pub mod postgres;
+mod row;
+mod rules;
 pub mod sqlite;
+mod storage;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use storage::{Storage, StorageConfig};
+
+/// Events a slow subscriber may fall behind by before it lags (and re-reads).
+const EVENT_BUFFER: usize = 1024;
 
 /// Why the store refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +148,10 @@ pub enum StoreEvent {
 /// The relay's storage. Every method is one transaction.
 pub trait RelayStore: Send + Sync + 'static {
     /// Stores an invite.
-    fn create_invite(&self, invite: NewInvite) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn create_invite(
+        &self,
+        invite: NewInvite,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Consumes the invite whose token hashes to `token_hash` (unused,
     /// `now_ms` before its expiry) and enrolls `device` under its member,
@@ -151,13 +164,20 @@ pub trait RelayStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<DeviceInfo, StoreError>> + Send;
 
     /// The device with this id, revoked or not.
-    fn device(&self, id: &DeviceId) -> impl Future<Output = Result<Option<DeviceInfo>, StoreError>> + Send;
+    fn device(
+        &self,
+        id: &DeviceId,
+    ) -> impl Future<Output = Result<Option<DeviceInfo>, StoreError>> + Send;
 
     /// Every device of the practice, in enrollment order.
     fn devices(&self) -> impl Future<Output = Result<Vec<DeviceInfo>, StoreError>> + Send;
 
     /// Records that the device was seen (connected) at `now_ms`.
-    fn touch(&self, id: &DeviceId, now_ms: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn touch(
+        &self,
+        id: &DeviceId,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// When each device was last seen.
     fn last_seen(&self) -> impl Future<Output = Result<Vec<(DeviceId, i64)>, StoreError>> + Send;
@@ -206,7 +226,10 @@ pub trait RelayStore: Send + Sync + 'static {
     fn head(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Bytes of blob bodies the device has stored.
-    fn stored_bytes(&self, device: &DeviceId) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn stored_bytes(
+        &self,
+        device: &DeviceId,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// News of appends and revocations (including other instances' with
     /// PostgreSQL). A lagging receiver just re-reads from the log.
