@@ -23,6 +23,12 @@ pub struct Config {
     pub quic_addr: SocketAddr,
     /// The largest sync frame accepted, in bytes.
     pub max_frame_bytes: usize,
+    /// The `host:port` devices use to reach the QUIC endpoint, written into
+    /// invites; defaults to `quic_addr`.
+    pub public_quic_addr: Option<String>,
+    /// PostgreSQL connection string (`host=… user=… dbname=…`); without it
+    /// the relay keeps its data in an embedded SQLCipher database in `data_dir`.
+    pub postgres_url: Option<String>,
 }
 
 impl Default for Config {
@@ -33,6 +39,8 @@ impl Default for Config {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             quic_addr: SocketAddr::from(([127, 0, 0, 1], 4433)),
             max_frame_bytes: bloom_core::sync::proto::DEFAULT_MAX_FRAME,
+            public_quic_addr: None,
+            postgres_url: None,
         }
     }
 }
@@ -46,6 +54,8 @@ struct Layer {
     http_addr: Option<SocketAddr>,
     quic_addr: Option<SocketAddr>,
     max_frame_bytes: Option<usize>,
+    public_quic_addr: Option<String>,
+    postgres_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +74,13 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The address written into invites.
+    pub fn invite_addr(&self) -> String {
+        self.public_quic_addr
+            .clone()
+            .unwrap_or_else(|| self.quic_addr.to_string())
+    }
+
     /// Builds the settings from defaults, the optional file and the given
     /// environment (pass `std::env::vars()` in production).
     pub fn load(
@@ -102,6 +119,12 @@ impl Config {
         }
         if let Some(v) = layer.max_frame_bytes {
             self.max_frame_bytes = v;
+        }
+        if let Some(v) = layer.public_quic_addr {
+            self.public_quic_addr = Some(v);
+        }
+        if let Some(v) = layer.postgres_url {
+            self.postgres_url = Some(v);
         }
     }
 
@@ -145,6 +168,8 @@ fn env_layer(env: impl IntoIterator<Item = (String, String)>) -> Result<Layer, C
             "MAX_FRAME_BYTES" => {
                 layer.max_frame_bytes = Some(value.parse().map_err(|e| bad(format!("{e}")))?);
             }
+            "PUBLIC_QUIC_ADDR" => layer.public_quic_addr = Some(value),
+            "POSTGRES_URL" => layer.postgres_url = Some(value),
             _ => return Err(bad("unknown setting".into())),
         }
     }

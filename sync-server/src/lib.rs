@@ -2,18 +2,25 @@
 //!
 //! - [`config`]: settings from defaults, then a TOML file, then the environment.
 //! - [`identity`]: the relay's TLS certificate, made on first start and kept.
-//! - [`quic`]: the sync endpoint devices connect to.
+//! - [`quic`]: the sync endpoint devices connect to; [`enrollment`], [`upload`]
+//!   and [`push`] answer its requests, [`devices`] tracks who is connected and
+//!   who is revoked, [`store`] keeps the practice's log (SQLite or PostgreSQL).
+//! - [`admin`]: invites, the device list and revocation (the CLI's socket).
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
 //! - [`metrics`]: counters both sides update.
 //! - [`relay`]: starts and stops all of it.
-//! - [`store`]: the sync log's storage (SQLite or PostgreSQL).
 
+pub mod admin;
 pub mod config;
+pub mod devices;
+pub mod enrollment;
 pub mod identity;
 pub mod metrics;
+pub mod push;
 pub mod quic;
 pub mod relay;
 pub mod store;
+pub mod upload;
 pub mod web;
 
 pub use config::Config;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use bloom_relay::Config;
+use bloom_relay::admin::{self, Reply, Request};
 use bloom_relay::identity::RelayIdentity;
 use clap::{Parser, Subcommand};
 
@@ -23,6 +24,23 @@ enum Command {
     Serve,
     /// Print the certificate fingerprint devices pin (creates the certificate if needed).
     Fingerprint,
+    /// Make a one-time invite that enrolls a member's first device; prints the text to paste
+    /// into the desktop app.
+    Invite {
+        /// The member (therapist account) the device will belong to.
+        #[arg(long)]
+        member: String,
+        /// How long the invite stays valid.
+        #[arg(long, default_value_t = 72)]
+        hours: u32,
+    },
+    /// List the practice's devices.
+    Devices,
+    /// Revoke a device: its connections are cut at once and it is refused afterwards.
+    Revoke {
+        /// The device id (32 hex digits, from `bloom-relay devices`).
+        device: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,7 +57,48 @@ fn main() -> anyhow::Result<()> {
             println!("{}", identity.fingerprint());
             Ok(())
         }
+        Command::Invite { member, hours } => admin(config, Request::Invite { member, hours }),
+        Command::Devices => admin(config, Request::Devices),
+        Command::Revoke { device } => admin(config, Request::Revoke { device }),
     }
+}
+
+/// Runs an admin request through the running relay, or on the storage directly.
+fn admin(config: Config, request: Request) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+    let reply = runtime.block_on(async {
+        match admin::ask_running(&config.data_dir, &request).await? {
+            Some(reply) => anyhow::Ok(reply),
+            None => {
+                let identity = RelayIdentity::load_or_create(&config.data_dir)?;
+                let store = bloom_relay::relay::open_storage(&config).await?;
+                let target = bloom_relay::relay::invite_target(&config, &identity)?;
+                Ok(admin::perform(&store, &target, request).await)
+            }
+        }
+    })?;
+    match reply {
+        Reply::Invite { text, expires_ms } => {
+            println!("{text}");
+            eprintln!("one-time invite; valid until {expires_ms} (ms since the epoch)");
+        }
+        Reply::Devices { devices } => {
+            println!("{:<32}  {:<16}  {:<20}  state", "device", "member", "name");
+            for d in devices {
+                let state = match (d.revoked_ms, d.last_seen_ms) {
+                    (Some(_), _) => "revoked".to_owned(),
+                    (None, Some(t)) => format!("last seen {t}"),
+                    (None, None) => "never seen".to_owned(),
+                };
+                println!("{:<32}  {:<16}  {:<20}  {state}", d.id, d.member, d.name);
+            }
+        }
+        Reply::Revoked { device, documents } => {
+            println!("revoked {device}; {documents} documents will get new keys");
+        }
+        Reply::Failed { message } => anyhow::bail!(message),
+    }
+    Ok(())
 }
 
 /// The `BLOOM_RELAY_*` variables; other variables are none of our business

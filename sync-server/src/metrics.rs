@@ -38,6 +38,7 @@ struct Inner {
     quic_connections_open: Gauge,
     frames: Family<FrameLabels, Counter>,
     frame_errors: Family<ErrorLabels, Counter>,
+    blobs_stored: Counter,
 }
 
 impl Default for Metrics {
@@ -75,8 +76,15 @@ impl Metrics {
             "Sync frames refused by error code",
             frame_errors.clone(),
         );
+        let blobs_stored = Counter::default();
+        registry.register(
+            "blobs_stored",
+            "Sealed blobs stored in the log",
+            blobs_stored.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner {
+                blobs_stored,
                 registry,
                 http_requests,
                 quic_connections,
@@ -113,6 +121,10 @@ impl Metrics {
                 kind: kind.to_owned(),
             })
             .inc();
+    }
+
+    pub fn blob_stored(&self) {
+        self.inner.blobs_stored.inc();
     }
 
     pub fn frame_error(&self, code: bloom_core::Code) {

@@ -1,45 +1,78 @@
 //! The QUIC sync endpoint. Each device request arrives on its own
-//! bidirectional stream; a bad frame gets an `Error` frame on that stream and
-//! the connection carries on.
+//! bidirectional stream (one frame in, one frame out), except `Subscribe`,
+//! whose stream then carries the device's log entries for as long as it stays
+//! connected. A bad frame gets an `Error` frame on its stream and the
+//! connection carries on.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use bloom_core::HasCode;
 use bloom_core::sync::client::ALPN;
+use bloom_core::sync::log::{DeviceId, DeviceInfo};
 use bloom_core::sync::proto::{self, Message};
 use quinn::crypto::rustls::QuicServerConfig;
-use tokio::sync::watch;
+use tokio::sync::{RwLock, watch};
 
+use crate::devices::{DeviceCertVerifier, Devices, peer_device};
 use crate::identity::RelayIdentity;
 use crate::metrics::Metrics;
+use crate::store::RelayStore;
+use crate::{enrollment, push, upload};
 
 /// What every connection handler needs.
-pub struct QuicContext {
+pub struct QuicContext<S> {
     pub practice: String,
     pub relay_version: String,
     pub max_frame: usize,
     pub metrics: Metrics,
+    pub store: Arc<S>,
+    pub devices: Arc<Devices>,
+    /// How long a pairing token made by a device stays valid.
+    pub pairing_ttl: Duration,
 }
 
-/// Binds the endpoint with the relay's certificate.
-pub fn bind(identity: &RelayIdentity, addr: SocketAddr) -> anyhow::Result<quinn::Endpoint> {
+/// Who is at the other end of a connection.
+#[derive(Clone, Debug)]
+pub enum Peer {
+    /// No certificate: health checks (Hello, Ping) only.
+    Anonymous,
+    /// A certificate the relay does not know yet: it may enroll.
+    Unenrolled(DeviceId),
+    /// An enrolled device.
+    Device(DeviceInfo),
+}
+
+/// Streams a device may have open at once; more wait (backpressure).
+const MAX_STREAMS: u32 = 32;
+
+/// Binds the endpoint with the relay's certificate, asking devices for theirs.
+pub fn bind(
+    identity: &RelayIdentity,
+    addr: SocketAddr,
+    devices: Arc<Devices>,
+) -> anyhow::Result<quinn::Endpoint> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(DeviceCertVerifier::new(devices, provider.clone()));
     let mut crypto = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])?
-        .with_no_client_auth()
+        .with_client_cert_verifier(verifier)
         .with_single_cert(vec![identity.cert_der()], identity.key_der())?;
     crypto.alpn_protocols = vec![ALPN.to_vec()];
     let crypto = QuicServerConfig::try_from(crypto)?;
-    let config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    let mut transport = quinn::TransportConfig::default();
+    transport.max_concurrent_bidi_streams(MAX_STREAMS.into());
+    transport.max_concurrent_uni_streams(0u32.into());
+    config.transport_config(Arc::new(transport));
     Ok(quinn::Endpoint::server(config, addr)?)
 }
 
 /// Accepts connections until `shutdown` turns true.
-pub async fn serve(
+pub async fn serve<S: RelayStore>(
     endpoint: quinn::Endpoint,
-    ctx: Arc<QuicContext>,
+    ctx: Arc<QuicContext<S>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -60,40 +93,83 @@ pub async fn serve(
     }
 }
 
-async fn handle_connection(conn: quinn::Connection, ctx: Arc<QuicContext>) {
+async fn handle_connection<S: RelayStore>(conn: quinn::Connection, ctx: Arc<QuicContext<S>>) {
     ctx.metrics.connection_opened();
-    let peer = conn.remote_address();
-    tracing::debug!(%peer, "device connected");
-    let greeted = Arc::new(AtomicBool::new(false));
+    let peer = match identify(&conn, &ctx).await {
+        Some(peer) => peer,
+        None => {
+            ctx.metrics.connection_closed();
+            return;
+        }
+    };
+    let peer = Arc::new(RwLock::new(peer));
     loop {
         match conn.accept_bi().await {
             Ok((send, recv)) => {
                 let ctx = ctx.clone();
-                let greeted = greeted.clone();
-                tokio::spawn(async move { handle_stream(send, recv, &ctx, &greeted).await });
+                let peer = peer.clone();
+                let conn = conn.clone();
+                tokio::spawn(async move { handle_stream(send, recv, &ctx, &peer, &conn).await });
             }
             Err(e) => {
-                tracing::debug!(%peer, reason = %e, "device disconnected");
+                tracing::debug!(reason = %e, "device disconnected");
                 break;
             }
         }
     }
+    if let Peer::Device(device) = &*peer.read().await {
+        ctx.devices.unregister(&device.id, &conn);
+    }
     ctx.metrics.connection_closed();
 }
 
-async fn handle_stream(
+/// Works out who connected. Revoked devices never get here (the handshake
+/// refuses them), but one revoked a moment ago is closed now.
+async fn identify<S: RelayStore>(conn: &quinn::Connection, ctx: &QuicContext<S>) -> Option<Peer> {
+    let Some(id) = peer_device(conn) else {
+        return Some(Peer::Anonymous);
+    };
+    match ctx.store.device(&id).await {
+        Ok(Some(device)) if device.revoked_ms.is_none() => {
+            if !ctx.devices.register(&id, conn) {
+                close_revoked(conn);
+                return None;
+            }
+            let _ = ctx.store.touch(&id, now_ms()).await;
+            Some(Peer::Device(device))
+        }
+        Ok(Some(_)) => {
+            ctx.devices.revoke(&id);
+            close_revoked(conn);
+            None
+        }
+        Ok(None) => Some(Peer::Unenrolled(id)),
+        Err(e) => {
+            tracing::warn!(code = %e.code(), "cannot look up a connecting device");
+            conn.close(0u32.into(), b"relay storage unavailable");
+            None
+        }
+    }
+}
+
+fn close_revoked(conn: &quinn::Connection) {
+    conn.close(
+        quinn::VarInt::from_u32(bloom_core::sync::client::CLOSE_REVOKED),
+        b"device revoked",
+    );
+}
+
+async fn handle_stream<S: RelayStore>(
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
-    ctx: &QuicContext,
-    greeted: &AtomicBool,
+    ctx: &QuicContext<S>,
+    peer: &RwLock<Peer>,
+    conn: &quinn::Connection,
 ) {
     loop {
-        let reply = match proto::read_frame(&mut recv, ctx.max_frame).await {
+        let msg = match proto::read_frame(&mut recv, ctx.max_frame).await {
             Ok(None) => break,
-            Ok(Some(msg)) => {
-                ctx.metrics.frame(msg.kind());
-                answer(msg, ctx, greeted)
-            }
+            Ok(Some(msg)) => msg,
             Err(e) => {
                 ctx.metrics.frame_error(e.code());
                 tracing::debug!(code = %e.code(), "refused a frame");
@@ -108,6 +184,25 @@ async fn handle_stream(
                 return;
             }
         };
+        ctx.metrics.frame(msg.kind());
+        if let Message::Subscribe { since } = msg {
+            let device = match &*peer.read().await {
+                Peer::Device(device) => device.clone(),
+                _ => {
+                    let _ = proto::write_frame(&mut send, &not_enrolled(), ctx.max_frame).await;
+                    let _ = send.finish();
+                    return;
+                }
+            };
+            push::run(ctx, &device.id, since, send, recv).await;
+            return;
+        }
+        let reply = answer(msg, ctx, peer, conn).await;
+        if let Message::Error { code, .. } = &reply
+            && let Some(code) = bloom_core::Code::parse(code)
+        {
+            ctx.metrics.frame_error(code);
+        }
         if proto::write_frame(&mut send, &reply, ctx.max_frame)
             .await
             .is_err()
@@ -118,25 +213,69 @@ async fn handle_stream(
     let _ = send.finish();
 }
 
-fn answer(msg: Message, ctx: &QuicContext, greeted: &AtomicBool) -> Message {
-    match msg {
-        Message::Hello { .. } => {
-            greeted.store(true, Ordering::Release);
-            Message::Welcome {
-                relay_version: ctx.relay_version.clone(),
-                practice: ctx.practice.clone(),
-                device: None,
+async fn answer<S: RelayStore>(
+    msg: Message,
+    ctx: &QuicContext<S>,
+    peer: &RwLock<Peer>,
+    conn: &quinn::Connection,
+) -> Message {
+    let current = peer.read().await.clone();
+    match (msg, current) {
+        (Message::Hello { .. }, current) => Message::Welcome {
+            relay_version: ctx.relay_version.clone(),
+            practice: ctx.practice.clone(),
+            device: match current {
+                Peer::Device(device) => Some(device),
+                _ => None,
+            },
+        },
+        (Message::Ping { nonce }, _) => Message::Pong { nonce },
+        (msg @ Message::Enroll { .. }, Peer::Unenrolled(id)) => {
+            match enrollment::enroll(ctx, &id, msg).await {
+                Ok(device) => {
+                    if !ctx.devices.register(&device.id, conn) {
+                        return Message::error(bloom_core::Code::SyncDeviceRevoked, "revoked");
+                    }
+                    *peer.write().await = Peer::Device(device.clone());
+                    Message::Enrolled { device }
+                }
+                Err(reply) => reply,
             }
         }
-        Message::Ping { nonce } if greeted.load(Ordering::Acquire) => Message::Pong { nonce },
-        Message::Ping { .. } => protocol_error("send Hello first"),
-        other => protocol_error(&format!("a device may not send {}", other.kind())),
+        (Message::Enroll { .. }, Peer::Device(_)) => Message::error(
+            bloom_core::Code::RelayProtocol,
+            "this device is already enrolled",
+        ),
+        (Message::Enroll { .. }, Peer::Anonymous) => Message::error(
+            bloom_core::Code::RelayProtocol,
+            "enrolling needs a device certificate",
+        ),
+        (Message::Pair, Peer::Device(device)) => enrollment::pair(ctx, &device).await,
+        (Message::Devices, Peer::Device(_)) => match ctx.store.devices().await {
+            Ok(devices) => Message::DeviceList { devices },
+            Err(e) => Message::error(e.code(), "the relay's storage failed"),
+        },
+        (Message::Upload { blobs }, Peer::Device(device)) => {
+            upload::handle(ctx, &device.id, blobs).await
+        }
+        (Message::Pair | Message::Devices | Message::Upload { .. }, _) => not_enrolled(),
+        (other, _) => Message::error(
+            bloom_core::Code::RelayProtocol,
+            format!("a device may not send {}", other.kind()),
+        ),
     }
 }
 
-fn protocol_error(message: &str) -> Message {
-    Message::Error {
-        code: bloom_core::Code::RelayProtocol.as_str().to_owned(),
-        message: message.to_owned(),
-    }
+fn not_enrolled() -> Message {
+    Message::error(
+        bloom_core::Code::SyncNotEnrolled,
+        "enroll this device first",
+    )
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }

@@ -8,11 +8,15 @@ use bloom_core::sync::pin::CertFingerprint;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::admin::{self, InviteTarget};
 use crate::config::Config;
+use crate::devices::Devices;
 use crate::identity::{IdentityError, RelayIdentity};
 use crate::metrics::Metrics;
 use crate::quic::{self, QuicContext};
+use crate::store::{Quotas, RelayStore, Storage, StorageConfig, StoreEvent};
 use crate::web::{self, WebState};
+use bloom_core::sync::client::RelayTarget;
 
 /// The relay's version, shown to devices and on its pages.
 pub const RELAY_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -28,6 +32,92 @@ pub enum StartError {
     },
     #[error("cannot open the QUIC endpoint on {addr}: {message}")]
     Quic { addr: SocketAddr, message: String },
+    #[error("cannot open the relay's storage: {0}")]
+    Storage(String),
+}
+
+/// Binds both listeners and starts serving with the storage `config` names.
+pub async fn start(config: Config) -> Result<RunningRelay, StartError> {
+    let store = open_storage(&config)
+        .await
+        .map_err(|e| StartError::Storage(e.to_string()))?;
+    start_with(config, Arc::new(store)).await
+}
+
+/// The SQLCipher file and key file in the data directory.
+const STORE_FILE: &str = "relay.db";
+const STORE_KEY_FILE: &str = "relay-store.key";
+
+/// Opens the relay's storage: PostgreSQL when `postgres_url` is set, else the
+/// embedded SQLCipher database, whose key is made on first start and kept
+/// next to it (mode 0600) — it protects the files at rest, e.g. in backups.
+pub async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
+    let storage = match &config.postgres_url {
+        Some(url) => StorageConfig::Postgres {
+            connect: url.clone(),
+        },
+        None => {
+            bloom_core::durable::create_private_dir(&config.data_dir)?;
+            StorageConfig::Sqlite {
+                path: config.data_dir.join(STORE_FILE),
+                key: store_key(&config.data_dir)?,
+            }
+        }
+    };
+    Ok(Storage::open(&storage, Quotas::default()).await?)
+}
+
+fn store_key(data_dir: &std::path::Path) -> anyhow::Result<[u8; 32]> {
+    let path = data_dir.join(STORE_KEY_FILE);
+    if path.exists() {
+        let bytes = std::fs::read(&path)?;
+        return <[u8; 32]>::try_from(bytes.as_slice())
+            .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()));
+    }
+    anyhow::ensure!(
+        !data_dir.join(STORE_FILE).exists(),
+        "{} exists but its key file {} does not; restore the key from backup",
+        STORE_FILE,
+        path.display()
+    );
+    let mut key = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
+        .map_err(|_| anyhow::anyhow!("the system random source failed"))?;
+    bloom_core::durable::write_atomically(&path, &key, 0o600)?;
+    Ok(key)
+}
+
+/// Where invites send devices: the public QUIC address and this certificate.
+pub fn invite_target(config: &Config, identity: &RelayIdentity) -> anyhow::Result<InviteTarget> {
+    let relay = RelayTarget::parse(&config.invite_addr(), &identity.fingerprint().to_string())
+        .map_err(|e| anyhow::anyhow!("public_quic_addr: {e}"))?;
+    Ok(InviteTarget { relay })
+}
+
+/// How long a device's pairing code stays valid.
+pub const PAIRING_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Cuts revoked devices' connections, whichever instance revoked them.
+async fn watch_revocations<S: RelayStore>(store: Arc<S>, devices: Arc<Devices>) {
+    let mut events = store.events();
+    loop {
+        match events.recv().await {
+            Ok(StoreEvent::Revoked(id)) => {
+                tracing::info!(device = %id, "device revoked: closing its connections");
+                devices.revoke(&id);
+            }
+            Ok(StoreEvent::Appended { .. }) => {}
+            // Missed news: reload the revoked set from the store.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                if let Ok(all) = store.devices().await {
+                    for d in all.into_iter().filter(|d| d.revoked_ms.is_some()) {
+                        devices.revoke(&d.id);
+                    }
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
 }
 
 /// A relay that is serving. Call [`RunningRelay::shutdown`] to stop it.
@@ -36,21 +126,38 @@ pub struct RunningRelay {
     pub quic_addr: SocketAddr,
     pub fingerprint: CertFingerprint,
     pub metrics: Metrics,
+    pub devices: Arc<Devices>,
     stop: watch::Sender<bool>,
+    watcher: JoinHandle<()>,
+    admin: JoinHandle<()>,
     endpoint: quinn::Endpoint,
     http: JoinHandle<()>,
     quic: JoinHandle<()>,
 }
 
-/// Binds both listeners and starts serving on the current tokio runtime.
-pub async fn start(config: Config) -> Result<RunningRelay, StartError> {
+/// Binds both listeners and starts serving on the current tokio runtime,
+/// with `store` as the relay's storage.
+pub async fn start_with<S: RelayStore>(
+    config: Config,
+    store: Arc<S>,
+) -> Result<RunningRelay, StartError> {
     let identity = RelayIdentity::load_or_create(&config.data_dir)?;
     let metrics = Metrics::new();
+    let revoked = store
+        .devices()
+        .await
+        .map_err(|e| StartError::Storage(e.to_string()))?
+        .into_iter()
+        .filter(|d| d.revoked_ms.is_some())
+        .map(|d| d.id);
+    let devices = Devices::new(revoked);
+    let watcher = tokio::spawn(watch_revocations(store.clone(), devices.clone()));
 
-    let endpoint = quic::bind(&identity, config.quic_addr).map_err(|e| StartError::Quic {
-        addr: config.quic_addr,
-        message: e.to_string(),
-    })?;
+    let endpoint =
+        quic::bind(&identity, config.quic_addr, devices.clone()).map_err(|e| StartError::Quic {
+            addr: config.quic_addr,
+            message: e.to_string(),
+        })?;
     let quic_addr = endpoint.local_addr().map_err(|e| StartError::Quic {
         addr: config.quic_addr,
         message: e.to_string(),
@@ -66,12 +173,25 @@ pub async fn start(config: Config) -> Result<RunningRelay, StartError> {
         source,
     })?;
 
+    let admin_listener = admin::bind(&config.data_dir).map_err(|e| {
+        StartError::Storage(format!(
+            "cannot open the admin socket in {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    let target =
+        invite_target(&config, &identity).map_err(|e| StartError::Storage(e.to_string()))?;
+    let admin_task = tokio::spawn(admin::serve(admin_listener, store.clone(), target));
+
     let (stop, stopped) = watch::channel(false);
     let quic_ctx = Arc::new(QuicContext {
         practice: config.practice_name.clone(),
         relay_version: RELAY_VERSION.to_owned(),
         max_frame: config.max_frame_bytes,
         metrics: metrics.clone(),
+        store: store.clone(),
+        devices: devices.clone(),
+        pairing_ttl: PAIRING_TTL,
     });
     let quic = tokio::spawn(quic::serve(endpoint.clone(), quic_ctx, stopped.clone()));
 
@@ -102,7 +222,10 @@ pub async fn start(config: Config) -> Result<RunningRelay, StartError> {
         quic_addr,
         fingerprint: identity.fingerprint(),
         metrics,
+        devices,
         stop,
+        watcher,
+        admin: admin_task,
         endpoint,
         http,
         quic,
@@ -115,6 +238,8 @@ impl RunningRelay {
     /// for connections to close.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
+        self.watcher.abort();
+        self.admin.abort();
         self.endpoint.close(0u32.into(), b"relay shutting down");
         let _ = self.quic.await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.http).await;

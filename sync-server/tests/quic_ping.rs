@@ -130,6 +130,7 @@ async fn messages_only_the_relay_sends_are_refused_by_it() {
     let welcome = Message::Welcome {
         relay_version: "x".into(),
         practice: "y".into(),
+        device: None,
     };
     match client.request(&welcome).await {
         Err(ClientError::Refused { code, .. }) => assert_eq!(code, Code::RelayProtocol.as_str()),

@@ -17,6 +17,27 @@ pub fn relay_status_text(i18n: &I18n, status: &RelayStatus) -> String {
             "relay-connected",
             &[("relay", relay.as_str()), ("practice", practice.as_str())],
         ),
+        RelayStatus::Syncing {
+            practice, pending, ..
+        } => {
+            let pending = pending.to_string();
+            i18n.t_args(
+                "relay-syncing",
+                &[
+                    ("practice", practice.as_str()),
+                    ("pending", pending.as_str()),
+                ],
+            )
+        }
+        RelayStatus::Error { code, .. } => {
+            let reason = match code {
+                Code::SyncDeviceRevoked => i18n.t("relay-reason-revoked"),
+                Code::SyncNotEnrolled => i18n.t("relay-reason-not-enrolled"),
+                Code::SyncQuota => i18n.t("relay-reason-quota"),
+                other => i18n.t_args("relay-reason-other", &[("code", other.as_str())]),
+            };
+            i18n.t_args("relay-error", &[("reason", reason.as_str())])
+        }
         RelayStatus::Offline { code, .. } => {
             let reason = match code {
                 Code::RelayUnreachable => i18n.t("relay-reason-relay-unreachable"),

@@ -94,8 +94,34 @@ pub enum ClientError {
     Protocol(String),
     #[error("the relay refused the request ({code}): {message}")]
     Refused { code: String, message: String },
+    #[error("the relay has revoked this device")]
+    Revoked,
     #[error(transparent)]
     Frame(#[from] FrameError),
+}
+
+/// Application close code the relay uses when it cuts a revoked device.
+pub const CLOSE_REVOKED: u32 = 0x5245;
+
+/// TLS alert `certificate_revoked` (RFC 8446), which the relay's handshake
+/// sends to a revoked certificate; QUIC carries it as a crypto error.
+const ALERT_CERTIFICATE_REVOKED: u8 = 44;
+
+/// Names a lost connection, telling a revocation apart from a network fault.
+pub fn connection_lost(e: quinn::ConnectionError) -> ClientError {
+    match &e {
+        quinn::ConnectionError::ApplicationClosed(close)
+            if close.error_code == quinn::VarInt::from_u32(CLOSE_REVOKED) =>
+        {
+            ClientError::Revoked
+        }
+        quinn::ConnectionError::ConnectionClosed(close)
+            if close.error_code == quinn::TransportErrorCode::crypto(ALERT_CERTIFICATE_REVOKED) =>
+        {
+            ClientError::Revoked
+        }
+        _ => ClientError::Unreachable(e.to_string()),
+    }
 }
 
 impl HasCode for ClientError {
@@ -106,14 +132,47 @@ impl HasCode for ClientError {
             ClientError::PinMismatch { .. } => Code::RelayPinMismatch,
             ClientError::Protocol(_) => Code::RelayProtocol,
             ClientError::Refused { .. } => Code::RelayRefused,
+            ClientError::Revoked => Code::SyncDeviceRevoked,
             ClientError::Frame(e) => e.code(),
         }
     }
 }
 
-/// Timing knobs of a client connection.
+/// A device's TLS certificate and key, presented to the relay (mutual TLS).
+#[derive(Clone)]
+pub struct ClientIdentity {
+    pub cert_der: Vec<u8>,
+    /// PKCS#8 DER. Never printed.
+    pub key_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("cert", &super::pin::CertFingerprint::of_der(&self.cert_der))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ClientIdentity {
+    fn drop(&mut self) {
+        // Best effort: the key should not linger in freed memory.
+        self.key_der.iter_mut().for_each(|b| *b = 0);
+    }
+}
+
+impl ClientIdentity {
+    /// The device id the relay will see for this certificate.
+    pub fn device_id(&self) -> super::log::DeviceId {
+        super::pin::CertFingerprint::of_der(&self.cert_der).device_id()
+    }
+}
+
+/// Timing knobs of a client connection, and the device certificate to show.
 #[derive(Clone, Debug)]
 pub struct ClientSettings {
+    /// The device's certificate; `None` connects anonymously (health checks only).
+    pub identity: Option<ClientIdentity>,
     /// Give up on a handshake after this long.
     pub connect_timeout: Duration,
     /// Declare the connection dead after this long without packets.
@@ -125,6 +184,7 @@ pub struct ClientSettings {
 impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
+            identity: None,
             connect_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(6),
             keep_alive: Duration::from_secs(2),
@@ -166,7 +226,7 @@ impl RelayClient {
                             expected: target.fingerprint,
                             presented,
                         },
-                        None => ClientError::Unreachable(e.to_string()),
+                        None => connection_lost(e),
                     });
                 }
             };
@@ -261,7 +321,7 @@ impl RelayClient {
 }
 
 fn lost(e: quinn::ConnectionError) -> ClientError {
-    ClientError::Unreachable(e.to_string())
+    connection_lost(e)
 }
 
 fn unexpected(msg: &Message) -> ClientError {
@@ -283,12 +343,22 @@ fn client_endpoint(
     settings: &ClientSettings,
 ) -> Result<quinn::Endpoint, ClientError> {
     let internal = |e: &dyn std::fmt::Display| ClientError::Config(e.to_string());
-    let mut crypto = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| internal(&e))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier);
+    let mut crypto = match &settings.identity {
+        None => builder.with_no_client_auth(),
+        Some(id) => builder
+            .with_client_auth_cert(
+                vec![rustls::pki_types::CertificateDer::from(id.cert_der.clone())],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(
+                    rustls::pki_types::PrivatePkcs8KeyDer::from(id.key_der.clone()),
+                ),
+            )
+            .map_err(|e| internal(&e))?,
+    };
     crypto.alpn_protocols = vec![ALPN.to_vec()];
     let crypto = QuicClientConfig::try_from(crypto).map_err(|e| internal(&e))?;
 

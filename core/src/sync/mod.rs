@@ -16,6 +16,8 @@ pub mod log;
 #[cfg(feature = "net")]
 pub mod client;
 #[cfg(feature = "net")]
+pub mod engine;
+#[cfg(feature = "net")]
 pub mod link;
 #[cfg(feature = "net")]
 pub mod pin;

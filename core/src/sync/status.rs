@@ -19,8 +19,19 @@ pub enum RelayStatus {
         /// Round trip of the last ping, in microseconds.
         round_trip_us: u64,
     },
+    /// Connected and exchanging records: `pending` local changes still to
+    /// upload, `behind` whether the relay has entries not yet received.
+    Syncing {
+        relay: String,
+        practice: String,
+        pending: u64,
+        behind: bool,
+    },
     /// Not connected; `code` says why, and the app retries on its own.
     Offline { relay: String, code: Code },
+    /// Sync cannot go on without someone acting (revoked device, not
+    /// enrolled, over quota); editing still works and changes stay queued.
+    Error { relay: String, code: Code },
 }
 
 impl RelayStatus {
@@ -30,7 +41,9 @@ impl RelayStatus {
             RelayStatus::NotConfigured => "not_configured",
             RelayStatus::Connecting { .. } => "connecting",
             RelayStatus::Connected { .. } => "connected",
+            RelayStatus::Syncing { .. } => "syncing",
             RelayStatus::Offline { .. } => "offline",
+            RelayStatus::Error { .. } => "error",
         }
     }
 }

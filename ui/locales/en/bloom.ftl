@@ -35,6 +35,11 @@ relay-reason-relay-pin-mismatch = certificate does not match the pinned one
 relay-reason-relay-protocol = protocol error
 relay-reason-relay-refused = refused by the relay
 relay-reason-other = error { $code }
+relay-syncing = Syncing with { $practice } — { $pending } changes to send
+relay-error = Sync stopped: { $reason } — your changes are kept on this device
+relay-reason-revoked = this device was removed from the practice
+relay-reason-not-enrolled = this device is not enrolled yet
+relay-reason-quota = the relay's storage quota for this device is full
 
 ## The relay's home page
 relay-home-title = Bloom relay — { $practice }

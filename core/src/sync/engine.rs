@@ -1,0 +1,387 @@
+//! The device's sync engine: keeps a device connected to its relay with its
+//! own certificate, feeds what the relay sends into the local replica, uploads
+//! what the replica has queued, and reports where it stands.
+//!
+//! It never blocks editing: the replica (the vault) is touched only for short
+//! calls on a blocking thread, and everything waits in the vault's outbox
+//! while offline. Reconnects back off exponentially.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, watch};
+
+use super::client::{ClientError, ClientIdentity, ClientSettings, RelayClient, RelayTarget};
+use super::log::{Blob, BlobId, Entry};
+use super::proto::{self, DEFAULT_MAX_FRAME, Message, UploadResult};
+use super::status::RelayStatus;
+use crate::{Code, HasCode};
+
+/// Why the replica could not do what the engine asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the local replica failed ({code})")]
+pub struct ReplicaFault {
+    pub code: Code,
+}
+
+impl HasCode for ReplicaFault {
+    fn code(&self) -> Code {
+        self.code
+    }
+}
+
+/// The device's side of sync, as the engine sees it: blocking calls into the
+/// vault. `desktop` implements it over the app's vault session; tests over a
+/// plain vault.
+pub trait Replica: Send + 'static {
+    /// The last log sequence number applied.
+    fn cursor(&mut self) -> Result<u64, ReplicaFault>;
+    /// Applies entries from the relay (in one transaction with the cursor).
+    fn apply(&mut self, entries: &[Entry]) -> Result<(), ReplicaFault>;
+    /// Up to `max_blobs` sealed blobs to upload, of at most `max_bytes` body
+    /// bytes in all (at least one blob if any is waiting).
+    fn outgoing(&mut self, max_blobs: usize, max_bytes: usize) -> Result<Vec<Blob>, ReplicaFault>;
+    /// What the relay said about each uploaded blob.
+    fn acknowledge(&mut self, results: &[(BlobId, UploadResult)]) -> Result<(), ReplicaFault>;
+    /// Local changes not yet uploaded (for the progress shown).
+    fn pending_uploads(&mut self) -> Result<u64, ReplicaFault>;
+}
+
+/// Timing of the engine.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    pub client: ClientSettings,
+    pub ping_interval: Duration,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Blobs per upload request.
+    pub upload_batch: usize,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            client: ClientSettings::default(),
+            ping_interval: Duration::from_secs(2),
+            min_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(10),
+            upload_batch: 64,
+        }
+    }
+}
+
+/// A handle on a running engine.
+#[derive(Clone)]
+pub struct SyncHandle {
+    status: watch::Receiver<RelayStatus>,
+    nudge: Arc<Notify>,
+    stop: watch::Sender<bool>,
+}
+
+impl SyncHandle {
+    pub fn status(&self) -> RelayStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver of status changes.
+    pub fn watch(&self) -> watch::Receiver<RelayStatus> {
+        self.status.clone()
+    }
+
+    /// Says local changes are waiting: upload them now, not at the next tick.
+    pub fn nudge(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// Stops the engine (its connection closes).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits until the status satisfies `pred`.
+    pub async fn wait_for(&self, pred: impl Fn(&RelayStatus) -> bool) -> RelayStatus {
+        let mut rx = self.status.clone();
+        let found = rx.wait_for(|s| pred(s)).await.map(|s| s.clone());
+        found.unwrap_or_else(|_| rx.borrow().clone())
+    }
+}
+
+/// Creates the engine and the future that drives it (spawn it on tokio).
+pub fn start<R: Replica>(
+    target: RelayTarget,
+    identity: ClientIdentity,
+    agent: impl Into<String>,
+    replica: Arc<Mutex<R>>,
+    mut settings: EngineSettings,
+) -> (SyncHandle, impl Future<Output = ()> + Send + 'static) {
+    settings.client.identity = Some(identity);
+    let (status_tx, status_rx) = watch::channel(RelayStatus::Connecting {
+        relay: target.addr.clone(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let nudge = Arc::new(Notify::new());
+    let handle = SyncHandle {
+        status: status_rx,
+        nudge: nudge.clone(),
+        stop: stop_tx,
+    };
+    let engine = Engine {
+        target,
+        agent: agent.into(),
+        settings,
+        replica,
+        status: status_tx,
+        nudge,
+    };
+    let driver = async move {
+        let mut stop = stop_rx;
+        tokio::select! {
+            _ = engine.run() => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+    };
+    (handle, driver)
+}
+
+struct Engine<R> {
+    target: RelayTarget,
+    agent: String,
+    settings: EngineSettings,
+    replica: Arc<Mutex<R>>,
+    status: watch::Sender<RelayStatus>,
+    nudge: Arc<Notify>,
+}
+
+/// Why a session ended.
+enum Ended {
+    /// Retry after the usual backoff.
+    Offline(Code),
+    /// Needs someone to act; retry slowly.
+    Stuck(Code),
+}
+
+impl<R: Replica> Engine<R> {
+    async fn run(self) {
+        let mut backoff = self.settings.min_backoff;
+        loop {
+            let ended = match RelayClient::connect(&self.target, &self.agent, &self.settings.client)
+                .await
+            {
+                Ok(client) => {
+                    backoff = self.settings.min_backoff;
+                    let ended = self.session(&client).await;
+                    client.close();
+                    ended
+                }
+                Err(e) => classify(&e),
+            };
+            match ended {
+                Ended::Offline(code) => {
+                    tracing::debug!(%code, "sync offline");
+                    self.publish(RelayStatus::Offline {
+                        relay: self.target.addr.clone(),
+                        code,
+                    });
+                }
+                Ended::Stuck(code) => {
+                    tracing::info!(%code, "sync stopped");
+                    self.publish(RelayStatus::Error {
+                        relay: self.target.addr.clone(),
+                        code,
+                    });
+                    backoff = self.settings.max_backoff;
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(self.settings.max_backoff);
+        }
+    }
+
+    fn publish(&self, status: RelayStatus) {
+        self.status.send_if_modified(|old| {
+            let changed = *old != status;
+            *old = status;
+            changed
+        });
+    }
+
+    async fn session(&self, client: &RelayClient) -> Ended {
+        let practice = client.welcome().practice.clone();
+        if client.welcome().device.is_none() {
+            return Ended::Stuck(Code::SyncNotEnrolled);
+        }
+        let since = match self.call(|r| r.cursor()).await {
+            Ok(c) => c,
+            Err(code) => return Ended::Stuck(code),
+        };
+        let (entries_tx, mut entries_rx) = mpsc::channel(4);
+        let subscription = tokio::spawn(subscribe(client.connection().clone(), since, entries_tx));
+        let mut behind = true;
+        let mut ping = tokio::time::interval(self.settings.ping_interval);
+        let ended = loop {
+            if let Err(ended) = self.flush(client, &practice, behind).await {
+                break ended;
+            }
+            tokio::select! {
+                got = entries_rx.recv() => match got {
+                    Some(Ok((entries, caught_up))) => {
+                        behind = !caught_up;
+                        if !entries.is_empty()
+                            && let Err(code) = self.call(move |r| r.apply(&entries)).await
+                        {
+                            break Ended::Stuck(code);
+                        }
+                    }
+                    Some(Err(e)) => break classify(&e),
+                    None => break Ended::Offline(Code::RelayUnreachable),
+                },
+                _ = self.nudge.notified() => {}
+                _ = ping.tick() => {
+                    if let Err(e) = client.ping().await {
+                        break classify(&e);
+                    }
+                }
+                e = client.closed() => break classify(&e),
+            }
+        };
+        subscription.abort();
+        ended
+    }
+
+    /// Uploads everything the replica has queued, then reports the state.
+    async fn flush(&self, client: &RelayClient, practice: &str, behind: bool) -> Result<(), Ended> {
+        let batch = self.settings.upload_batch;
+        // Room for the frame's own fields besides the bodies.
+        let max_bytes = DEFAULT_MAX_FRAME - 64 * 1024;
+        loop {
+            let pending = self
+                .call(|r| r.pending_uploads())
+                .await
+                .map_err(Ended::Stuck)?;
+            self.publish(if pending == 0 && !behind {
+                RelayStatus::Connected {
+                    relay: self.target.addr.clone(),
+                    practice: practice.to_owned(),
+                    round_trip_us: 0,
+                }
+            } else {
+                RelayStatus::Syncing {
+                    relay: self.target.addr.clone(),
+                    practice: practice.to_owned(),
+                    pending,
+                    behind,
+                }
+            });
+            let blobs = self
+                .call(move |r| r.outgoing(batch, max_bytes))
+                .await
+                .map_err(Ended::Stuck)?;
+            if blobs.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<BlobId> = blobs.iter().map(|b| b.id).collect();
+            let results = match client.request(&Message::Upload { blobs }).await {
+                Ok(Message::Uploaded { results }) if results.len() == ids.len() => results,
+                Ok(other) => {
+                    tracing::warn!(kind = other.kind(), "unexpected answer to an upload");
+                    return Err(Ended::Offline(Code::RelayProtocol));
+                }
+                Err(e) => return Err(classify(&e)),
+            };
+            let refused = results
+                .iter()
+                .filter_map(|r| match r {
+                    UploadResult::Refused { code, .. } => Code::parse(code),
+                    _ => None,
+                })
+                .collect::<Vec<_>>();
+            let acknowledged: Vec<(BlobId, UploadResult)> = ids.into_iter().zip(results).collect();
+            self.call(move |r| r.acknowledge(&acknowledged))
+                .await
+                .map_err(Ended::Stuck)?;
+            // A stale epoch waits for the new key (it comes through the log);
+            // a quota or a refusal needs someone to look. Either way stop
+            // uploading this round rather than spin.
+            if let Some(code) = refused.into_iter().next() {
+                if code == Code::SyncStaleEpoch || code == Code::SyncEpochConflict {
+                    return Ok(());
+                }
+                self.publish(RelayStatus::Error {
+                    relay: self.target.addr.clone(),
+                    code,
+                });
+                return Ok(());
+            }
+        }
+    }
+
+    /// Runs a replica call on a blocking thread.
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut R) -> Result<T, ReplicaFault> + Send + 'static,
+    ) -> Result<T, Code> {
+        let replica = self.replica.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = replica.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await;
+        match joined {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(fault)) => Err(fault.code),
+            Err(_) => Err(Code::Internal),
+        }
+    }
+}
+
+fn classify(e: &ClientError) -> Ended {
+    match e.code() {
+        code @ (Code::SyncDeviceRevoked | Code::SyncNotEnrolled | Code::RelayPinMismatch) => {
+            Ended::Stuck(code)
+        }
+        code => Ended::Offline(code),
+    }
+}
+
+type Page = Result<(Vec<Entry>, bool), ClientError>;
+
+/// Reads the subscription stream into `out` until it or the channel ends.
+async fn subscribe(conn: quinn::Connection, since: u64, out: mpsc::Sender<Page>) {
+    let result = async {
+        let (mut send, mut recv) = conn
+            .open_bi()
+            .await
+            .map_err(super::client::connection_lost)?;
+        proto::write_frame(&mut send, &Message::Subscribe { since }, DEFAULT_MAX_FRAME).await?;
+        loop {
+            match proto::read_frame(&mut recv, DEFAULT_MAX_FRAME).await? {
+                Some(Message::Entries {
+                    entries, caught_up, ..
+                }) => {
+                    if out.send(Ok((entries, caught_up))).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Some(Message::Error { code, message }) => {
+                    return Err(ClientError::Refused { code, message });
+                }
+                Some(other) => {
+                    return Err(ClientError::Protocol(format!(
+                        "unexpected {} on the subscription",
+                        other.kind()
+                    )));
+                }
+                None => {
+                    return Err(ClientError::Unreachable(
+                        "the relay ended the subscription".into(),
+                    ));
+                }
+            }
+        }
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = out.send(Err(e)).await;
+    }
+}
