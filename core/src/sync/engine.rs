@@ -38,10 +38,16 @@ pub trait Replica: Send + 'static {
     /// The last log sequence number applied.
     fn cursor(&mut self) -> Result<u64, ReplicaFault>;
     /// Applies entries from the relay (in one transaction with the cursor).
-    fn apply(&mut self, entries: &[Entry]) -> Result<(), ReplicaFault>;
-    /// Up to `max_blobs` sealed blobs to upload, of at most `max_bytes` body
-    /// bytes in all (at least one blob if any is waiting).
-    fn outgoing(&mut self, max_blobs: usize, max_bytes: usize) -> Result<Vec<Blob>, ReplicaFault>;
+    /// `true` means the cursor went back (keys to older history arrived) and
+    /// the subscription must start again from [`Replica::cursor`].
+    fn apply(&mut self, entries: &[Entry]) -> Result<bool, ReplicaFault>;
+    /// Up to `max_blobs` sealed blobs to upload, none with a body over
+    /// `max_blob_bytes`.
+    fn outgoing(
+        &mut self,
+        max_blobs: usize,
+        max_blob_bytes: usize,
+    ) -> Result<Vec<Blob>, ReplicaFault>;
     /// What the relay said about each uploaded blob.
     fn acknowledge(&mut self, results: &[(BlobId, UploadResult)]) -> Result<(), ReplicaFault>;
     /// Local changes not yet uploaded (for the progress shown).
@@ -211,12 +217,10 @@ impl<R: Replica> Engine<R> {
         if client.welcome().device.is_none() {
             return Ended::Stuck(Code::SyncNotEnrolled);
         }
-        let since = match self.call(|r| r.cursor()).await {
-            Ok(c) => c,
+        let mut subscription = match self.subscribe(client).await {
+            Ok(s) => s,
             Err(code) => return Ended::Stuck(code),
         };
-        let (entries_tx, mut entries_rx) = mpsc::channel(4);
-        let subscription = tokio::spawn(subscribe(client.connection().clone(), since, entries_tx));
         let mut behind = true;
         let mut ping = tokio::time::interval(self.settings.ping_interval);
         let ended = loop {
@@ -224,13 +228,24 @@ impl<R: Replica> Engine<R> {
                 break ended;
             }
             tokio::select! {
-                got = entries_rx.recv() => match got {
+                got = subscription.pages.recv() => match got {
                     Some(Ok((entries, caught_up))) => {
                         behind = !caught_up;
-                        if !entries.is_empty()
-                            && let Err(code) = self.call(move |r| r.apply(&entries)).await
-                        {
-                            break Ended::Stuck(code);
+                        if entries.is_empty() {
+                            continue;
+                        }
+                        match self.call(move |r| r.apply(&entries)).await {
+                            Ok(false) => {}
+                            Ok(true) => {
+                                // Older history became readable: read the log again.
+                                subscription.task.abort();
+                                subscription = match self.subscribe(client).await {
+                                    Ok(s) => s,
+                                    Err(code) => break Ended::Stuck(code),
+                                };
+                                behind = true;
+                            }
+                            Err(code) => break Ended::Stuck(code),
                         }
                     }
                     Some(Err(e)) => break classify(&e),
@@ -245,8 +260,16 @@ impl<R: Replica> Engine<R> {
                 e = client.closed() => break classify(&e),
             }
         };
-        subscription.abort();
+        subscription.task.abort();
         ended
+    }
+
+    /// Opens a subscription from the replica's cursor.
+    async fn subscribe(&self, client: &RelayClient) -> Result<Subscription, Code> {
+        let since = self.call(|r| r.cursor()).await?;
+        let (tx, pages) = mpsc::channel(4);
+        let task = tokio::spawn(subscribe(client.connection().clone(), since, tx));
+        Ok(Subscription { pages, task })
     }
 
     /// Uploads everything the replica has queued, then reports the state.
@@ -274,30 +297,34 @@ impl<R: Replica> Engine<R> {
                 }
             });
             let blobs = self
-                .call(move |r| r.outgoing(batch, max_bytes))
+                .call(move |r| r.outgoing(batch, MAX_BLOB_BYTES))
                 .await
                 .map_err(Ended::Stuck)?;
             if blobs.is_empty() {
                 return Ok(());
             }
-            let ids: Vec<BlobId> = blobs.iter().map(|b| b.id).collect();
-            let results = match client.request(&Message::Upload { blobs }).await {
-                Ok(Message::Uploaded { results }) if results.len() == ids.len() => results,
-                Ok(other) => {
-                    tracing::warn!(kind = other.kind(), "unexpected answer to an upload");
-                    return Err(Ended::Offline(Code::RelayProtocol));
+            let mut results = Vec::with_capacity(blobs.len());
+            for request in requests(blobs, max_bytes) {
+                let ids: Vec<BlobId> = request.iter().map(|b| b.id).collect();
+                match client.request(&Message::Upload { blobs: request }).await {
+                    Ok(Message::Uploaded { results: got }) if got.len() == ids.len() => {
+                        results.extend(ids.into_iter().zip(got));
+                    }
+                    Ok(other) => {
+                        tracing::warn!(kind = other.kind(), "unexpected answer to an upload");
+                        return Err(Ended::Offline(Code::RelayProtocol));
+                    }
+                    Err(e) => return Err(classify(&e)),
                 }
-                Err(e) => return Err(classify(&e)),
-            };
+            }
             let refused = results
                 .iter()
-                .filter_map(|r| match r {
+                .filter_map(|(_, r)| match r {
                     UploadResult::Refused { code, .. } => Code::parse(code),
                     _ => None,
                 })
                 .collect::<Vec<_>>();
-            let acknowledged: Vec<(BlobId, UploadResult)> = ids.into_iter().zip(results).collect();
-            self.call(move |r| r.acknowledge(&acknowledged))
+            self.call(move |r| r.acknowledge(&results))
                 .await
                 .map_err(Ended::Stuck)?;
             // A stale epoch waits for the new key (it comes through the log);
@@ -335,6 +362,27 @@ impl<R: Replica> Engine<R> {
     }
 }
 
+/// The largest blob body a device makes (the relay's default limit).
+pub const MAX_BLOB_BYTES: usize = 768 * 1024;
+
+/// Splits blobs into upload requests whose bodies fit in one frame.
+fn requests(blobs: Vec<Blob>, max_bytes: usize) -> Vec<Vec<Blob>> {
+    let mut out: Vec<Vec<Blob>> = Vec::new();
+    let mut size = 0;
+    for blob in blobs {
+        let len = blob.body.len() + blob.doc.len() + 64;
+        match out.last_mut() {
+            Some(current) if size + len <= max_bytes => current.push(blob),
+            _ => {
+                size = 0;
+                out.push(vec![blob]);
+            }
+        }
+        size += len;
+    }
+    out
+}
+
 fn classify(e: &ClientError) -> Ended {
     match e.code() {
         code @ (Code::SyncDeviceRevoked | Code::SyncNotEnrolled | Code::RelayPinMismatch) => {
@@ -345,6 +393,11 @@ fn classify(e: &ClientError) -> Ended {
 }
 
 type Page = Result<(Vec<Entry>, bool), ClientError>;
+
+struct Subscription {
+    pages: mpsc::Receiver<Page>,
+    task: tokio::task::JoinHandle<()>,
+}
 
 /// Reads the subscription stream into `out` until it or the channel ends.
 async fn subscribe(conn: quinn::Connection, since: u64, out: mpsc::Sender<Page>) {

@@ -18,6 +18,8 @@ pub mod client;
 #[cfg(feature = "net")]
 pub mod engine;
 #[cfg(feature = "net")]
+pub mod enroll;
+#[cfg(feature = "net")]
 pub mod link;
 #[cfg(feature = "net")]
 pub mod pin;
