@@ -15,8 +15,9 @@ die() { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
 RUN_PACKAGES=(build-essential pkg-config curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth python3 python3-pip)
 # Extra packages the tests need: WebDriver for the webview, Chromium for pages,
-# and a Secret Service (gnome-keyring in a private D-Bus session) for the keychain.
-TEST_PACKAGES=(webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 keyutils procps)
+# a Secret Service (gnome-keyring in a private D-Bus session) for the keychain,
+# and a PostgreSQL server for the relay store's tests.
+TEST_PACKAGES=(webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 keyutils procps postgresql)
 
 sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

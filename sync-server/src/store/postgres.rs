@@ -66,9 +66,12 @@ impl PostgresStore {
     /// or `postgresql://…`), creates the tables if missing and starts
     /// listening for other instances' news. Must run inside a tokio runtime.
     pub async fn open(connect: &str, quotas: Quotas) -> Result<PostgresStore, StoreError> {
-        let config: Config = connect
+        let mut config: Config = connect
             .parse()
             .map_err(|e: tokio_postgres::Error| StoreError::Backend(describe(&e)))?;
+        if config.get_application_name().is_none() {
+            config.application_name("bloom-relay");
+        }
         let mut client = pool::connect(&config).await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])

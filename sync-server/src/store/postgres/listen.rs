@@ -98,6 +98,9 @@ type Listening = (Client, mpsc::UnboundedReceiver<Notification>);
 
 /// Connects, LISTENs and catches up; the channel closes when the connection ends.
 async fn listen(config: &Config, news: &News) -> Result<Listening, StoreError> {
+    // Named, so an operator can tell it in pg_stat_activity.
+    let mut config = config.clone();
+    config.application_name("bloom-relay-listener");
     let (client, mut connection) = config.connect(NoTls).await?;
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {

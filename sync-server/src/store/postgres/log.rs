@@ -304,8 +304,8 @@ pub async fn revoke(
         &[&now_ms, &to_i64(seq)?, &id.as_str()],
     )
     .await?;
-    set_head(&tx, seq).await?;
     notify(&tx, &format!("revoked:{id}")).await?;
+    set_head(&tx, seq).await?;
     tx.commit().await?;
     Ok((out, Some(seq)))
 }
