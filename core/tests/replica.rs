@@ -141,7 +141,9 @@ impl Relay {
                 if let BlobKind::Snapshot { covers } = blob.kind {
                     self.log.retain(|e| match &e.item {
                         LogItem::Blob(b) => {
-                            b.doc != blob.doc || matches!(b.kind, BlobKind::Key { .. }) || e.seq > covers
+                            b.doc != blob.doc
+                                || matches!(b.kind, BlobKind::Key { .. })
+                                || e.seq > covers
                         }
                         _ => true,
                     });
@@ -214,8 +216,8 @@ impl Device {
     }
 
     fn save_enrollment(&mut self, info: DeviceInfo) {
-        let relay = RelayTarget::parse("relay.test:4433", &format!("sha256:{}", "ab".repeat(32)))
-            .unwrap();
+        let relay =
+            RelayTarget::parse("relay.test:4433", &format!("sha256:{}", "ab".repeat(32))).unwrap();
         let enrollment = Enrollment {
             relay,
             practice: "Practice".into(),
@@ -238,8 +240,13 @@ impl Device {
     fn paired(relay: &mut Relay, by: &Device) -> Device {
         let mut d = Device::new();
         let secret = [42u8; 32];
-        replica::remember_pairing(&by.vault, "0123456789abcdef0123456789abcdef", &secret, i64::MAX)
-            .unwrap();
+        replica::remember_pairing(
+            &by.vault,
+            "0123456789abcdef0123456789abcdef",
+            &secret,
+            i64::MAX,
+        )
+        .unwrap();
         let info = d.info(Some(pairing_proof(&secret, &d.id, &d.recipient)));
         relay.enroll(info.clone());
         d.save_enrollment(info);
@@ -354,11 +361,20 @@ fn a_pairing_proof_that_does_not_hold_gets_no_keys() {
     let mut a = Device::first(&mut relay);
     a.client("Ana");
     a.upload(&mut relay);
-    replica::remember_pairing(&a.vault, "feedfeedfeedfeedfeedfeedfeedfeed", &[1; 32], i64::MAX)
-        .unwrap();
+    replica::remember_pairing(
+        &a.vault,
+        "feedfeedfeedfeedfeedfeedfeedfeed",
+        &[1; 32],
+        i64::MAX,
+    )
+    .unwrap();
     // The relay swapped the new device's recipient for its own.
     let mut mallory = Device::new();
-    let mut info = mallory.info(Some(pairing_proof(&[1; 32], &mallory.id, "age1somethingelse")));
+    let mut info = mallory.info(Some(pairing_proof(
+        &[1; 32],
+        &mallory.id,
+        "age1somethingelse",
+    )));
     info.member = MEMBER.into();
     relay.enroll(info.clone());
     mallory.save_enrollment(info);
@@ -368,16 +384,18 @@ fn a_pairing_proof_that_does_not_hold_gets_no_keys() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(warnings[0].kind, "pairing_proof_invalid");
     assert_eq!(warnings[0].device, mallory.id.as_str());
-    let to_mallory = relay.log.iter().any(
-        |e| matches!(&e.item, LogItem::Blob(b) if b.to.as_ref() == Some(&mallory.id)),
-    );
+    let to_mallory = relay
+        .log
+        .iter()
+        .any(|e| matches!(&e.item, LogItem::Blob(b) if b.to.as_ref() == Some(&mallory.id)));
     assert!(!to_mallory, "no key went to the unverified device");
     // Nor later, for a document started after.
     a.client("Ben");
     a.upload(&mut relay);
-    let to_mallory = relay.log.iter().any(
-        |e| matches!(&e.item, LogItem::Blob(b) if b.to.as_ref() == Some(&mallory.id)),
-    );
+    let to_mallory = relay
+        .log
+        .iter()
+        .any(|e| matches!(&e.item, LogItem::Blob(b) if b.to.as_ref() == Some(&mallory.id)));
     assert!(!to_mallory, "no key for new documents either");
     mallory.download(&relay);
     assert!(mallory.names().is_empty());
@@ -465,7 +483,12 @@ fn a_crash_between_outgoing_and_acknowledge_resends_the_same_blob_ids() {
     assert!(matches!(results[0].1, UploadResult::Duplicate { .. }));
     replica::acknowledge(&mut a.vault, &results).unwrap();
     assert_eq!(replica::pending_uploads(&a.vault).unwrap(), 0);
-    assert_eq!(relay.blobs_of(&client::list_clients(&a.vault).unwrap()[0].id).len(), 2);
+    assert_eq!(
+        relay
+            .blobs_of(&client::list_clients(&a.vault).unwrap()[0].id)
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -480,16 +503,22 @@ fn a_note_that_arrives_before_its_client_shows_once_the_client_does() {
     a.download(&relay);
     a.upload(&mut relay); // the keys for B
     let all = relay.since(&b.id, 0);
-    let (client_entries, rest): (Vec<Entry>, Vec<Entry>) = all
-        .into_iter()
-        .partition(|e| matches!(&e.item, LogItem::Blob(b) if b.doc == ana && b.kind == BlobKind::Change));
+    let (client_entries, rest): (Vec<Entry>, Vec<Entry>) = all.into_iter().partition(
+        |e| matches!(&e.item, LogItem::Blob(b) if b.doc == ana && b.kind == BlobKind::Change),
+    );
     assert!(!client_entries.is_empty());
 
     let first = replica::apply(&mut b.vault, &rest).unwrap();
     assert!(first.rejected.is_empty(), "{first:?}");
+    // B was given keys to documents with history: it must read the log again.
+    assert!(first.rewound && first.cursor == 0, "{first:?}");
     assert_eq!(replica::unprojected(&b.vault).unwrap(), vec![n.clone()]);
     assert!(note::list_notes(&b.vault, &ana).unwrap().is_empty());
-    assert_eq!(b.section(&n, "subjective"), "Slept better", "stored all the same");
+    assert_eq!(
+        b.section(&n, "subjective"),
+        "Slept better",
+        "stored all the same"
+    );
 
     let second = replica::apply(&mut b.vault, &client_entries).unwrap();
     assert!(second.docs_changed.contains(&n), "{second:?}");
@@ -508,11 +537,13 @@ fn a_revoked_device_cannot_read_what_is_written_after() {
     a.upload(&mut relay);
 
     let last = (*relay.blobs_of(&ana).last().unwrap()).clone();
-    let LogItem::Blob(blob) = &last.item else { unreachable!() };
+    let LogItem::Blob(blob) = &last.item else {
+        unreachable!()
+    };
     assert_eq!((blob.kind, blob.epoch), (BlobKind::Change, 2));
-    let keys_to_b_after = relay.log.iter().any(|e| {
-        matches!(&e.item, LogItem::Blob(k) if k.epoch == 2 && k.to.as_ref() == Some(&b.id))
-    });
+    let keys_to_b_after = relay.log.iter().any(
+        |e| matches!(&e.item, LogItem::Blob(k) if k.epoch == 2 && k.to.as_ref() == Some(&b.id)),
+    );
     assert!(!keys_to_b_after);
 
     // Even handed the entry, B has no key for epoch 2: it waits, unread.
@@ -528,6 +559,56 @@ fn a_revoked_device_cannot_read_what_is_written_after() {
     assert_eq!(got.rejected[0].code, Code::SyncSealBroken);
     let status = client::list_clients(&b.vault).unwrap()[0].status;
     assert_eq!(status, CaseStatus::Intake, "B never saw the change");
+}
+
+#[test]
+fn a_change_refused_for_a_stale_epoch_goes_out_again_under_the_new_key() {
+    let (mut relay, mut a, mut b, _, n) = practice();
+    let mut c = Device::paired(&mut relay, &a);
+    settle(&mut relay, &mut [&mut a, &mut b, &mut c]);
+    relay.revoke(&b.id);
+    a.download(&relay);
+    a.upload(&mut relay); // epoch 2, to A and C
+    // C wrote before hearing of the revocation: sealed with epoch 1.
+    note::edit_sections(&mut c.vault, &n, &[("plan", "Fortnightly")]).unwrap();
+    let blobs = replica::outgoing(&mut c.vault, Limits::default()).unwrap();
+    assert_eq!(blobs[0].epoch, 1);
+    let results = relay.append(&c.id, blobs);
+    assert!(matches!(
+        &results[0].1,
+        UploadResult::Refused { code, .. } if code == Code::SyncStaleEpoch.as_str()
+    ));
+    replica::acknowledge(&mut c.vault, &results).unwrap();
+    assert!(
+        replica::outgoing(&mut c.vault, Limits::default())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        replica::pending_uploads(&c.vault).unwrap(),
+        1,
+        "kept, not lost"
+    );
+    assert!(replica::upload_errors(&c.vault).unwrap().is_empty());
+
+    // C learns of the revocation (and starts its own rotation) and gets A's
+    // epoch-2 key in the same batch: A's wins, C's is dropped.
+    c.download(&relay);
+    c.upload(&mut relay);
+    let last = relay
+        .blobs_of(&n)
+        .last()
+        .map(|e| (e.from.clone(), e.item.clone()));
+    let Some((Some(from), LogItem::Blob(blob))) = last else {
+        panic!("no blob")
+    };
+    assert_eq!(
+        (from, blob.kind, blob.epoch),
+        (c.id.clone(), BlobKind::Change, 2)
+    );
+    settle(&mut relay, &mut [&mut a, &mut c]);
+    assert_eq!(a.section(&n, "plan"), "Fortnightly");
+    assert!(replica::warnings(&c.vault).unwrap().is_empty());
 }
 
 #[test]
@@ -575,7 +656,9 @@ fn a_document_bigger_than_a_blob_goes_out_in_pieces_and_an_oversized_change_is_r
     let mut noise = |len: usize| -> String {
         (0..len)
             .map(|_| {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 char::from(b'a' + (seed >> 59) as u8 % 26)
             })
             .collect()
@@ -605,7 +688,10 @@ fn a_document_bigger_than_a_blob_goes_out_in_pieces_and_an_oversized_change_is_r
     assert!(changes_of_note >= 2, "{changes_of_note}");
     let errors = replica::upload_errors(&a.vault).unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!((errors[0].doc.as_str(), errors[0].code), (big.as_str(), Code::SyncBlobInvalid));
+    assert_eq!(
+        (errors[0].doc.as_str(), errors[0].code),
+        (big.as_str(), Code::SyncBlobInvalid)
+    );
 
     let mut b = Device::paired(&mut relay, &a);
     a.download(&relay);
@@ -628,10 +714,15 @@ fn many_changes_are_compacted_into_a_snapshot_a_later_device_starts_from() {
     let snapshots = relay
         .blobs_of(&n)
         .iter()
-        .filter(|e| matches!(&e.item, LogItem::Blob(b) if matches!(b.kind, BlobKind::Snapshot { .. })))
+        .filter(
+            |e| matches!(&e.item, LogItem::Blob(b) if matches!(b.kind, BlobKind::Snapshot { .. })),
+        )
         .count();
     assert_eq!(snapshots, 1);
-    assert!(relay.blobs_of(&n).len() < 30, "older changes were compacted");
+    assert!(
+        relay.blobs_of(&n).len() < 30,
+        "older changes were compacted"
+    );
 
     let mut c = Device::paired(&mut relay, &a);
     settle(&mut relay, &mut [&mut a, &mut b, &mut c]);
@@ -644,12 +735,37 @@ fn many_changes_are_compacted_into_a_snapshot_a_later_device_starts_from() {
 fn two_devices_starting_the_same_plan_agree_on_one_key() {
     let (mut relay, mut a, mut b, ana, _) = practice();
     // A safety plan's id is the client's: both devices make the same document.
-    safety_plan::save(&mut a.vault, &ana, &[(Section::WarningSigns, "Not sleeping".into())])
-        .unwrap();
-    safety_plan::save(&mut b.vault, &ana, &[(Section::ReasonsForLiving, "My dog".into())])
-        .unwrap();
+    safety_plan::save(
+        &mut a.vault,
+        &ana,
+        &[(Section::WarningSigns, "Not sleeping".into())],
+    )
+    .unwrap();
+    safety_plan::save(
+        &mut b.vault,
+        &ana,
+        &[(Section::ReasonsForLiving, "My dog".into())],
+    )
+    .unwrap();
     a.upload(&mut relay);
-    b.upload(&mut relay); // B's epoch-1 key loses; B waits for A's
+    // B's epoch-1 key loses; B drops it and waits for A's.
+    let blobs = replica::outgoing(&mut b.vault, Limits::default()).unwrap();
+    let results = relay.append(&b.id, blobs);
+    assert!(results.iter().all(|(_, r)| matches!(
+        r,
+        UploadResult::Refused { code, .. } if code == Code::SyncEpochConflict.as_str()
+    )));
+    replica::acknowledge(&mut b.vault, &results).unwrap();
+    assert!(
+        replica::outgoing(&mut b.vault, Limits::default())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        replica::pending_uploads(&b.vault).unwrap(),
+        1,
+        "B's change waits"
+    );
     settle(&mut relay, &mut [&mut a, &mut b]);
     let plan_a = safety_plan::plan(&mut a.vault, &ana).unwrap();
     let plan_b = safety_plan::plan(&mut b.vault, &ana).unwrap();
@@ -680,7 +796,10 @@ fn device_secrets_never_appear_in_debug_output() {
     assert!(age_secret.starts_with("AGE-SECRET-KEY-"));
     assert!(!shown.contains(&age_secret), "{shown}");
     assert!(!shown.contains(&tls_secret[..32]), "{shown}");
-    assert!(!shown.contains(&format!("{:?}", &keys.tls_key_pkcs8()[..8])), "{shown}");
+    assert!(
+        !shown.contains(&format!("{:?}", &keys.tls_key_pkcs8()[..8])),
+        "{shown}"
+    );
     assert!(shown.contains(a.id.as_str()));
     // Errors name what failed, never key material.
     let err = replica::apply(&mut Device::new().vault, &[]).unwrap_err();

@@ -29,7 +29,10 @@ struct Sent {
 ///   except a key for a device since revoked, which is dropped.
 ///
 /// Results for blobs no longer in the outbox are ignored.
-pub fn acknowledge(vault: &mut Vault, results: &[(BlobId, UploadResult)]) -> Result<(), ReplicaError> {
+pub fn acknowledge(
+    vault: &mut Vault,
+    results: &[(BlobId, UploadResult)],
+) -> Result<(), ReplicaError> {
     let tx = vault.transaction()?;
     for (id, result) in results {
         let Some(sent) = sent(&tx, id)? else { continue };
@@ -93,7 +96,11 @@ fn refused(tx: &Transaction<'_>, sent: &Sent, code: &str) -> Result<(), ReplicaE
             tx.execute("DELETE FROM sync_outbox WHERE ord = ?1", [sent.ord])?;
         }
         _ => {
-            tracing::warn!(doc = sent.doc, code = code.as_str(), "the relay refused a blob");
+            tracing::warn!(
+                doc = sent.doc,
+                code = code.as_str(),
+                "the relay refused a blob"
+            );
             tx.execute(
                 "UPDATE sync_outbox SET error = ?2 WHERE ord = ?1",
                 params![sent.ord, code.as_str()],

@@ -122,8 +122,18 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn refuse(&mut self, entry: &Entry, blob: &Blob, code: Code, kind: &str) -> Result<(), ReplicaError> {
-        let from = entry.from.as_ref().map(DeviceId::as_str).unwrap_or_default();
+    fn refuse(
+        &mut self,
+        entry: &Entry,
+        blob: &Blob,
+        code: Code,
+        kind: &str,
+    ) -> Result<(), ReplicaError> {
+        let from = entry
+            .from
+            .as_ref()
+            .map(DeviceId::as_str)
+            .unwrap_or_default();
         state::warn(self.tx, kind, code, &blob.doc, from, entry.seq)?;
         self.rejected.push(Rejected {
             seq: entry.seq,
@@ -134,7 +144,8 @@ impl Run<'_> {
     }
 
     fn keep_pending(&self, entry: &Entry, blob: &Blob) -> Result<(), ReplicaError> {
-        let bytes = postcard::to_allocvec(entry).map_err(|e| ReplicaError::Invalid(e.to_string()))?;
+        let bytes =
+            postcard::to_allocvec(entry).map_err(|e| ReplicaError::Invalid(e.to_string()))?;
         self.tx.execute(
             "INSERT OR IGNORE INTO sync_pending (seq, doc, entry) VALUES (?1, ?2, ?3)",
             params![entry.seq as i64, blob.doc, bytes],
@@ -156,13 +167,16 @@ impl Run<'_> {
             for (seq, bytes) in rows {
                 let entry: Entry = postcard::from_bytes(&bytes)
                     .map_err(|_| VaultError::Corrupt("a waiting sync entry is malformed".into()))?;
-                let LogItem::Blob(blob) = &entry.item else { continue };
+                let LogItem::Blob(blob) = &entry.item else {
+                    continue;
+                };
                 let outcome = self.merge_entry(&entry, blob)?;
                 if let Outcome::Refused(code, kind) = outcome {
                     self.refuse(&entry, blob, code, kind)?;
                 }
                 if !matches!(outcome, Outcome::Wait) {
-                    self.tx.execute("DELETE FROM sync_pending WHERE seq = ?1", [seq])?;
+                    self.tx
+                        .execute("DELETE FROM sync_pending WHERE seq = ?1", [seq])?;
                     progress = true;
                 }
             }
@@ -246,7 +260,11 @@ impl Run<'_> {
             self.project(doc, kind, &am)?;
             self.changed.insert(doc.to_owned());
         }
-        Ok(if complete { Outcome::Merged } else { Outcome::Wait })
+        Ok(if complete {
+            Outcome::Merged
+        } else {
+            Outcome::Wait
+        })
     }
 
     /// Projects a document; when that fails (a note whose client has not
@@ -257,15 +275,18 @@ impl Run<'_> {
         match project_document(self.tx, doc, kind, am) {
             Ok(()) => {
                 self.tx.execute_batch("RELEASE project_doc")?;
-                self.tx.execute("DELETE FROM sync_unprojected WHERE doc = ?1", [doc])?;
+                self.tx
+                    .execute("DELETE FROM sync_unprojected WHERE doc = ?1", [doc])?;
                 Ok(true)
             }
             Err(e @ VaultError::Io { .. }) => {
-                self.tx.execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
+                self.tx
+                    .execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
                 Err(e.into())
             }
             Err(e) => {
-                self.tx.execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
+                self.tx
+                    .execute_batch("ROLLBACK TO project_doc; RELEASE project_doc")?;
                 self.tx.execute(
                     "INSERT INTO sync_unprojected (doc, code) VALUES (?1, ?2)
                      ON CONFLICT(doc) DO UPDATE SET code = ?2",
@@ -287,7 +308,9 @@ impl Run<'_> {
             rows.collect::<Result<_, _>>()?
         };
         for (doc, kind, body) in docs {
-            let Ok(am) = AutoCommit::load(&body) else { continue };
+            let Ok(am) = AutoCommit::load(&body) else {
+                continue;
+            };
             if self.project(&doc, &kind, &am)? {
                 self.changed.insert(doc);
             }
@@ -334,7 +357,9 @@ impl Run<'_> {
     fn enrolled(&mut self, seq: u64, info: &DeviceInfo) -> Result<(), ReplicaError> {
         state::upsert_device(self.tx, info)?;
         let me = &self.me.info;
-        let Some(proof) = info.pairing_proof else { return Ok(()) };
+        let Some(proof) = info.pairing_proof else {
+            return Ok(());
+        };
         if info.id == me.id || info.member != me.member || info.revoked_ms.is_some() {
             return Ok(());
         }
@@ -360,9 +385,12 @@ impl Run<'_> {
             return Ok(());
         }
         for (hash, secret) in &secrets {
-            let Ok(secret) = <&[u8; 32]>::try_from(secret.as_slice()) else { continue };
+            let Ok(secret) = <&[u8; 32]>::try_from(secret.as_slice()) else {
+                continue;
+            };
             if verify_pairing_proof(secret, &info.id, &info.age_recipient, &proof) {
-                self.tx.execute("DELETE FROM sync_pairings WHERE token_hash = ?1", [hash])?;
+                self.tx
+                    .execute("DELETE FROM sync_pairings WHERE token_hash = ?1", [hash])?;
                 self.tx.execute(
                     "UPDATE sync_devices SET vouched = 1 WHERE id = ?1",
                     [info.id.as_str()],
@@ -378,7 +406,14 @@ impl Run<'_> {
             [info.id.as_str()],
         )?;
         state::drop_key_blobs_to(self.tx, &info.id)?;
-        state::warn(self.tx, "pairing_proof_invalid", Code::SyncInviteInvalid, "", info.id.as_str(), seq)
+        state::warn(
+            self.tx,
+            "pairing_proof_invalid",
+            Code::SyncInviteInvalid,
+            "",
+            info.id.as_str(),
+            seq,
+        )
     }
 
     fn grant_everything(&self, to: &DeviceInfo) -> Result<(), ReplicaError> {
@@ -397,7 +432,12 @@ impl Run<'_> {
     /// A device was revoked: keys queued for it are dropped, and each of its
     /// documents this device reads gets a new epoch key for the remaining
     /// readers, unless someone already rotated past the revocation.
-    fn revoked(&mut self, entry: &Entry, device: &DeviceId, docs: &[DocReaders]) -> Result<(), ReplicaError> {
+    fn revoked(
+        &mut self,
+        entry: &Entry,
+        device: &DeviceId,
+        docs: &[DocReaders],
+    ) -> Result<(), ReplicaError> {
         self.tx.execute(
             "UPDATE sync_devices SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1",
             params![device.as_str(), entry.at_ms],

@@ -77,7 +77,8 @@ impl DeviceKeys {
     }
 
     pub(crate) fn load_from(conn: &Connection) -> Result<Option<DeviceKeys>, ReplicaError> {
-        let corrupt = |what: &str| VaultError::Corrupt(format!("the stored device {what} is malformed"));
+        let corrupt =
+            |what: &str| VaultError::Corrupt(format!("the stored device {what} is malformed"));
         let (Some(cert), Some(tls), Some(age)) = (
             state::setting(conn, CERT)?,
             state::setting(conn, TLS_KEY)?.map(Zeroizing::new),
@@ -225,7 +226,10 @@ mod tests {
         let shown = format!("{keys:?}");
         let age_secret = keys.age.to_string();
         assert!(!shown.contains(age_secret.expose_secret()), "{shown}");
-        assert!(!shown.contains(&crate::hex::encode(&keys.tls_key)), "{shown}");
+        assert!(
+            !shown.contains(&crate::hex::encode(&keys.tls_key)),
+            "{shown}"
+        );
         assert!(shown.contains(keys.device_id().as_str()));
     }
 }

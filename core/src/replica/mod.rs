@@ -44,7 +44,11 @@ pub enum ReplicaError {
     #[error("a sealed {0} did not open: damaged, moved, or not for this key")]
     SealBroken(&'static str),
     #[error("document {doc} has a change of {bytes} bytes, over the blob limit of {max}")]
-    TooLarge { doc: String, bytes: usize, max: usize },
+    TooLarge {
+        doc: String,
+        bytes: usize,
+        max: usize,
+    },
     #[error("invalid sync data: {0}")]
     Invalid(String),
     #[error("cannot make keys: {0}")]
@@ -110,10 +114,9 @@ pub fn pending_uploads(vault: &Vault) -> Result<u64, ReplicaError> {
 
 /// Received entries still waiting for a document key (or for earlier changes).
 pub fn waiting_entries(vault: &Vault) -> Result<u64, ReplicaError> {
-    let n: i64 =
-        vault
-            .connection()
-            .query_row("SELECT count(*) FROM sync_pending", [], |r| r.get(0))?;
+    let n: i64 = vault
+        .connection()
+        .query_row("SELECT count(*) FROM sync_pending", [], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }
 
@@ -150,9 +153,10 @@ pub fn upload_errors(vault: &Vault) -> Result<Vec<UploadError>, ReplicaError> {
 
 /// Offers refused blobs again (after a reconnect, or when the user asks).
 pub fn retry_refused(vault: &Vault) -> Result<(), ReplicaError> {
-    vault
-        .connection()
-        .execute("UPDATE sync_outbox SET error = NULL WHERE error IS NOT NULL", [])?;
+    vault.connection().execute(
+        "UPDATE sync_outbox SET error = NULL WHERE error IS NOT NULL",
+        [],
+    )?;
     Ok(())
 }
 

@@ -79,7 +79,11 @@ fn prepare_isolated(
         }
         Err(e) if own_fault => {
             tx.execute_batch("ROLLBACK TO prepare_doc; RELEASE prepare_doc")?;
-            tracing::warn!(doc, code = e.code().as_str(), "a document cannot be uploaded");
+            tracing::warn!(
+                doc,
+                code = e.code().as_str(),
+                "a document cannot be uploaded"
+            );
             DocState::load(tx, doc)?.save(tx, doc)?;
             tx.execute(
                 "UPDATE sync_docs SET error = ?2 WHERE doc = ?1",
@@ -136,13 +140,14 @@ fn first_key(tx: &Transaction<'_>, me: &Me, doc: &str) -> Result<(), ReplicaErro
         key,
         history: false,
     };
+    // Our own first: the relay makes the recipient of a new document's
+    // first key blob a reader, and only a reader may send the others.
+    state::queue_key_blob(tx, &me.info, &grant)?;
     for device in state::key_recipients(tx)? {
-        if device.id == me.info.id || device.member == me.info.member {
+        if device.member == me.info.member {
             state::queue_key_blob(tx, &device, &grant)?;
         }
     }
-    // The device table holds this device from enrollment; be sure anyway.
-    state::queue_key_blob(tx, &me.info, &grant)?;
     Ok(())
 }
 

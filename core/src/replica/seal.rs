@@ -95,13 +95,23 @@ impl Binding<'_> {
 }
 
 /// Seals `plaintext` under `key`, bound to `binding`.
-pub fn seal(key: &DocKey, binding: &Binding<'_>, plaintext: &[u8]) -> Result<Vec<u8>, ReplicaError> {
+pub fn seal(
+    key: &DocKey,
+    binding: &Binding<'_>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, ReplicaError> {
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce).map_err(|e| ReplicaError::Crypto(e.to_string()))?;
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     let aad = binding.aad();
     let sealed = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
         .map_err(|_| ReplicaError::Crypto("sealing failed".into()))?;
     let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
     out.extend_from_slice(&nonce);
@@ -122,7 +132,13 @@ pub fn open(
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     let aad = binding.aad();
     cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: &aad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| ReplicaError::SealBroken("body"))
 }
@@ -236,7 +252,10 @@ mod tests {
             binding("doc-b", BlobKind::Change),
             binding("doc-a", BlobKind::Snapshot { covers: 3 }),
             Binding { epoch: 2, ..b },
-            Binding { blob: BlobId([6; 16]), ..b },
+            Binding {
+                blob: BlobId([6; 16]),
+                ..b
+            },
         ];
         for wrong in &moved {
             let err = open(&key, wrong, &body).unwrap_err();
@@ -260,7 +279,10 @@ mod tests {
         };
         let body = wrap_key(&identity.to_public().to_string(), &grant).unwrap();
         let back = unwrap_key(&identity, &body).unwrap();
-        assert_eq!((back.doc.as_str(), back.epoch, back.history), ("doc-a", 3, true));
+        assert_eq!(
+            (back.doc.as_str(), back.epoch, back.history),
+            ("doc-a", 3, true)
+        );
         assert_eq!(back.key, grant.key);
         let stranger = age::x25519::Identity::generate();
         assert!(unwrap_key(&stranger, &body).is_err());

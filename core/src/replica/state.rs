@@ -14,7 +14,9 @@ const REPLAY_MARK: &str = "sync.replay_mark";
 
 pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>, ReplicaError> {
     Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 
@@ -28,7 +30,9 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Repl
 }
 
 fn number(conn: &Connection, key: &str) -> Result<u64, ReplicaError> {
-    Ok(setting(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    Ok(setting(conn, key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 pub fn cursor(conn: &Connection) -> Result<u64, ReplicaError> {
@@ -122,14 +126,20 @@ pub fn key(conn: &Connection, doc: &str, epoch: u32) -> Result<Option<StoredKey>
         .query_row(
             "SELECT key, confirmed FROM sync_keys WHERE doc = ?1 AND epoch = ?2",
             params![doc, epoch],
-            |r| Ok((zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(0)?), r.get::<_, bool>(1)?)),
+            |r| {
+                Ok((
+                    zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(0)?),
+                    r.get::<_, bool>(1)?,
+                ))
+            },
         )
         .optional()?;
     let Some((bytes, confirmed)) = row else {
         return Ok(None);
     };
-    let key = DocKey::from_slice(&bytes)
-        .ok_or_else(|| crate::vault::VaultError::Corrupt(format!("the key of {doc} is malformed")))?;
+    let key = DocKey::from_slice(&bytes).ok_or_else(|| {
+        crate::vault::VaultError::Corrupt(format!("the key of {doc} is malformed"))
+    })?;
     Ok(Some(StoredKey { key, confirmed }))
 }
 
@@ -161,7 +171,11 @@ pub fn newest_epoch(conn: &Connection, doc: &str) -> Result<u32, ReplicaError> {
 pub fn all_keys(conn: &Connection) -> Result<Vec<(String, u32, DocKey)>, ReplicaError> {
     let mut stmt = conn.prepare("SELECT doc, epoch, key FROM sync_keys ORDER BY doc, epoch")?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(2)?)))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(2)?),
+        ))
     })?;
     let mut out = vec![];
     for row in rows {
@@ -174,7 +188,11 @@ pub fn all_keys(conn: &Connection) -> Result<Vec<(String, u32, DocKey)>, Replica
 }
 
 /// Queues `grant` for `to` (one key blob), unless one is already queued.
-pub fn queue_key_blob(conn: &Connection, to: &DeviceInfo, grant: &Grant) -> Result<(), ReplicaError> {
+pub fn queue_key_blob(
+    conn: &Connection,
+    to: &DeviceInfo,
+    grant: &Grant,
+) -> Result<(), ReplicaError> {
     let queued: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sync_outbox
          WHERE kind = 'key' AND doc = ?1 AND epoch = ?2 AND to_device = ?3 AND key_id = ?4)",
@@ -209,11 +227,22 @@ pub fn queue_data_blob(
     automerge: &[u8],
 ) -> Result<BlobId, ReplicaError> {
     let id = seal::new_blob_id()?;
-    let kind = if covers.is_some() { "snapshot" } else { "change" };
+    let kind = if covers.is_some() {
+        "snapshot"
+    } else {
+        "change"
+    };
     conn.execute(
         "INSERT INTO sync_outbox (blob_id, doc, kind, record_kind, covers, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![&id.0[..], doc, kind, record_kind, covers.map(|c| c as i64), automerge],
+        params![
+            &id.0[..],
+            doc,
+            kind,
+            record_kind,
+            covers.map(|c| c as i64),
+            automerge
+        ],
     )?;
     Ok(id)
 }
@@ -297,7 +326,14 @@ pub fn warn(
     conn.execute(
         "INSERT OR IGNORE INTO sync_warnings (at_ms, kind, code, doc, device, seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![crate::vault::now_ms(), kind, code.as_str(), doc, device, seq as i64],
+        params![
+            crate::vault::now_ms(),
+            kind,
+            code.as_str(),
+            doc,
+            device,
+            seq as i64
+        ],
     )?;
     Ok(())
 }
