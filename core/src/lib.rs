@@ -20,6 +20,8 @@ pub mod note;
 pub mod psychotherapy_note;
 #[cfg(feature = "vault")]
 pub mod records;
+#[cfg(all(feature = "vault", feature = "net"))]
+pub mod replica;
 pub mod risk;
 pub mod safety_plan;
 pub mod schedule;

@@ -25,6 +25,28 @@ fn load(id: &str, body: &[u8]) -> Result<AutoCommit, VaultError> {
         .map_err(|e| VaultError::Corrupt(format!("document {id} does not load: {e}")))
 }
 
+/// Upserts the projection rows of one document of `kind` (kinds without a
+/// projection, such as plans, are a no-op). Shared by the rebuild and by sync,
+/// which projects documents that arrive from other devices.
+pub(crate) fn project_document(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    kind: &str,
+    doc: &AutoCommit,
+) -> Result<(), VaultError> {
+    match kind {
+        client::KIND => {
+            let row = client::summary(id, doc, 0)?;
+            client::project(tx, &row, &client::search_names(doc))
+        }
+        note::KIND => note::project(tx, &note::view(id, doc)?),
+        assessment::KIND => assessment::project(tx, &assessment::row(id, doc)?),
+        appointment::KIND => appointment::project(tx, id, doc),
+        journal::KIND => journal::project(tx, id, doc),
+        _ => Ok(()),
+    }
+}
+
 pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
     let tx = vault.transaction()?;
     // Psychotherapy-note rows cannot be rebuilt without their key, and deleting
@@ -46,28 +68,13 @@ pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
     let mut done = Rebuilt::default();
     for (id, kind, body) in docs {
         let doc = load(&id, &body)?;
+        project_document(&tx, &id, &kind, &doc)?;
         match kind.as_str() {
-            client::KIND => {
-                let row = client::summary(&id, &doc, 0)?;
-                client::project(&tx, &row, &client::search_names(&doc))?;
-                done.clients += 1;
-            }
-            note::KIND => {
-                note::project(&tx, &note::view(&id, &doc)?)?;
-                done.notes += 1;
-            }
-            assessment::KIND => {
-                assessment::project(&tx, &assessment::row(&id, &doc)?)?;
-                done.assessments += 1;
-            }
-            appointment::KIND => {
-                appointment::project(&tx, &id, &doc)?;
-                done.appointments += 1;
-            }
-            journal::KIND => {
-                journal::project(&tx, &id, &doc)?;
-                done.journal_entries += 1;
-            }
+            client::KIND => done.clients += 1,
+            note::KIND => done.notes += 1,
+            assessment::KIND => done.assessments += 1,
+            appointment::KIND => done.appointments += 1,
+            journal::KIND => done.journal_entries += 1,
             _ => {}
         }
     }

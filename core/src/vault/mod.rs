@@ -501,8 +501,40 @@ fn read_in(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<Record, VaultErro
     .ok_or_else(|| VaultError::RecordNotFound(id.to_owned()))
 }
 
+/// The record kinds that sync: every Automerge document kind. Psychotherapy
+/// notes are not among them: their bodies are sealed under their own key and
+/// are not Automerge documents.
+pub(crate) const SYNCED_KINDS: &[&str] = &[
+    crate::records::client::KIND,
+    crate::records::note::KIND,
+    crate::records::appointment::KIND,
+    crate::records::assessment::KIND,
+    crate::records::journal::KIND,
+    crate::records::treatment_plan::KIND,
+    crate::records::safety_plan::KIND,
+];
+
 /// Writes (creates or replaces) a record inside `tx` and audits the write.
+/// A document that syncs is marked dirty in the same transaction, so no
+/// local edit can be committed without sync knowing about it.
 fn write_in(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    id: &str,
+    kind: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<(), VaultError> {
+    store_in(tx, actor, id, kind, body, now)?;
+    if SYNCED_KINDS.contains(&kind) {
+        tx.execute("INSERT OR IGNORE INTO sync_dirty (doc) VALUES (?1)", [id])?;
+    }
+    Ok(())
+}
+
+/// [`write_in`] without marking the document dirty: for changes that came
+/// from another device (sync must not echo them back).
+pub(crate) fn store_in(
     tx: &rusqlite::Transaction<'_>,
     actor: &Actor,
     id: &str,

@@ -154,6 +154,85 @@ const MIGRATIONS: &[&str] = &[
         vector        BLOB NOT NULL
     ) STRICT;
     "#,
+    // 8: sync. Which documents changed since they were last queued, each
+    // document's sync state and keys (per epoch), the outbox of prepared blobs
+    // (plaintext: the vault is encrypted; sealed when handed to the network),
+    // entries received but not yet decryptable, the practice's devices as
+    // this device knows them, and what apply left for later or flagged.
+    r#"
+    CREATE TABLE sync_dirty (
+        doc TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE TABLE sync_docs (
+        doc                    TEXT PRIMARY KEY,
+        sent_heads             BLOB NOT NULL,
+        epoch                  INTEGER NOT NULL,
+        changes_since_snapshot INTEGER NOT NULL,
+        awaiting_key           INTEGER NOT NULL,
+        error                  TEXT
+    ) STRICT;
+    CREATE TABLE sync_keys (
+        doc       TEXT NOT NULL,
+        epoch     INTEGER NOT NULL,
+        key       BLOB NOT NULL,
+        key_id    BLOB NOT NULL,
+        confirmed INTEGER NOT NULL,
+        PRIMARY KEY (doc, epoch)
+    ) STRICT;
+    CREATE TABLE sync_outbox (
+        ord           INTEGER PRIMARY KEY AUTOINCREMENT,
+        blob_id       BLOB NOT NULL UNIQUE,
+        doc           TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        record_kind   TEXT,
+        covers        INTEGER,
+        epoch         INTEGER,
+        key_id        BLOB,
+        to_device     TEXT,
+        body          BLOB NOT NULL,
+        sealed_epoch  INTEGER,
+        refused_epoch INTEGER,
+        error         TEXT
+    ) STRICT;
+    CREATE INDEX sync_outbox_by_doc ON sync_outbox(doc, kind);
+    CREATE TABLE sync_pending (
+        seq   INTEGER PRIMARY KEY,
+        doc   TEXT NOT NULL,
+        entry BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX sync_pending_by_doc ON sync_pending(doc);
+    CREATE TABLE sync_devices (
+        id            TEXT PRIMARY KEY,
+        member        TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        age_recipient TEXT NOT NULL,
+        enrolled_ms   INTEGER NOT NULL,
+        revoked_ms    INTEGER,
+        vouched       INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_revocations (
+        device TEXT PRIMARY KEY
+    ) STRICT;
+    CREATE TABLE sync_pairings (
+        token_hash BLOB PRIMARY KEY,
+        secret     BLOB NOT NULL,
+        expires_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_unprojected (
+        doc  TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        code TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_warnings (
+        id     INTEGER PRIMARY KEY,
+        at_ms  INTEGER NOT NULL,
+        kind   TEXT NOT NULL,
+        code   TEXT NOT NULL,
+        doc    TEXT NOT NULL,
+        device TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        UNIQUE (kind, doc, device, seq)
+    ) STRICT;
+    "#,
 ];
 
 /// The version a fully migrated vault has.

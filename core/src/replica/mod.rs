@@ -1,0 +1,200 @@
+//! The device side of sync: the vault's replica of the practice's log.
+//!
+//! The network engine (`sync::engine`) drives it with three calls and does
+//! all the talking to the relay:
+//!
+//! - [`apply`]: entries received from the relay, in one vault transaction
+//!   with the cursor (a crash re-applies cleanly; applying twice is harmless);
+//! - [`outgoing`]: blobs to upload, sealed with each document's current key;
+//! - [`acknowledge`]: the relay's answer for each uploaded blob.
+//!
+//! Everything it keeps lives in the vault (schema version 8): device keys,
+//! document keys per epoch, the outbox, entries waiting for a key, the
+//! practice's devices as this device knows them. See [`seal`] for the
+//! cryptography and [`identity`] for this device's keys and enrollment.
+
+mod ack;
+mod apply;
+pub mod identity;
+mod outgoing;
+pub mod seal;
+mod state;
+
+use crate::sync::log::DeviceInfo;
+use crate::vault::{Vault, VaultError};
+use crate::{Code, HasCode};
+
+pub use ack::acknowledge;
+pub use apply::{Applied, Rejected, apply};
+pub use identity::{DeviceKeys, Enrollment, enrollment, remember_pairing, save_enrollment};
+pub use outgoing::{Limits, outgoing};
+
+/// Changes of one document since its last snapshot after which a device
+/// uploads a new snapshot, so the relay can drop them.
+pub const SNAPSHOT_AFTER: u32 = 64;
+
+/// What can go wrong in the replica. Messages never contain keys or
+/// document contents.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("this device is not enrolled with a relay yet")]
+    NotEnrolled,
+    #[error("a sealed {0} did not open: damaged, moved, or not for this key")]
+    SealBroken(&'static str),
+    #[error("document {doc} has a change of {bytes} bytes, over the blob limit of {max}")]
+    TooLarge {
+        doc: String,
+        bytes: usize,
+        max: usize,
+    },
+    #[error("invalid sync data: {0}")]
+    Invalid(String),
+    #[error("cannot make keys: {0}")]
+    Crypto(String),
+}
+
+impl From<rusqlite::Error> for ReplicaError {
+    fn from(e: rusqlite::Error) -> Self {
+        ReplicaError::Vault(e.into())
+    }
+}
+
+impl HasCode for ReplicaError {
+    fn code(&self) -> Code {
+        match self {
+            ReplicaError::Vault(e) => e.code(),
+            ReplicaError::NotEnrolled => Code::SyncNotEnrolled,
+            ReplicaError::SealBroken(_) => Code::SyncSealBroken,
+            ReplicaError::TooLarge { .. } | ReplicaError::Invalid(_) => Code::SyncBlobInvalid,
+            ReplicaError::Crypto(_) => Code::Internal,
+        }
+    }
+}
+
+/// Something apply refused or found suspicious, kept for the status screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub at_ms: i64,
+    /// `seal_broken`, `blob_invalid`, `pairing_proof_invalid`, `key_conflict`.
+    pub kind: String,
+    pub code: Code,
+    /// The document concerned, or empty.
+    pub doc: String,
+    /// The device concerned (sender or new device), or empty.
+    pub device: String,
+    /// The log entry, or 0.
+    pub seq: u64,
+}
+
+/// A blob the relay refused for a reason other than a key rotation; it stays
+/// in the outbox (no local change is ever dropped) until [`retry_refused`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadError {
+    pub doc: String,
+    pub code: Code,
+}
+
+/// The last log sequence number applied (where to subscribe from).
+pub fn cursor(vault: &Vault) -> Result<u64, ReplicaError> {
+    state::cursor(vault.connection())
+}
+
+/// Outbox blobs plus documents changed since they were last queued: the
+/// engine's "N changes to upload".
+pub fn pending_uploads(vault: &Vault) -> Result<u64, ReplicaError> {
+    let n: i64 = vault.connection().query_row(
+        "SELECT (SELECT count(*) FROM sync_outbox) + (SELECT count(*) FROM sync_dirty)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
+/// Received entries still waiting for a document key (or for earlier changes).
+pub fn waiting_entries(vault: &Vault) -> Result<u64, ReplicaError> {
+    let n: i64 = vault
+        .connection()
+        .query_row("SELECT count(*) FROM sync_pending", [], |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
+
+/// Documents stored but not yet in the lists (waiting for their client).
+pub fn unprojected(vault: &Vault) -> Result<Vec<String>, ReplicaError> {
+    let mut stmt = vault
+        .connection()
+        .prepare("SELECT doc FROM sync_unprojected ORDER BY doc")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every warning recorded so far, oldest first.
+pub fn warnings(vault: &Vault) -> Result<Vec<Warning>, ReplicaError> {
+    state::warnings(vault.connection())
+}
+
+/// Outbox blobs the relay refused (their error code), oldest first, plus
+/// documents whose changes could not be prepared.
+pub fn upload_errors(vault: &Vault) -> Result<Vec<UploadError>, ReplicaError> {
+    let mut stmt = vault.connection().prepare(
+        "SELECT doc, error FROM sync_outbox WHERE error IS NOT NULL
+         UNION ALL SELECT doc, error FROM sync_docs WHERE error IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = vec![];
+    for row in rows {
+        let (doc, code) = row?;
+        let code = Code::parse(&code).unwrap_or(Code::RelayRefused);
+        out.push(UploadError { doc, code });
+    }
+    Ok(out)
+}
+
+/// Offers refused blobs again (after a reconnect, or when the user asks).
+pub fn retry_refused(vault: &Vault) -> Result<(), ReplicaError> {
+    vault.connection().execute(
+        "UPDATE sync_outbox SET error = NULL WHERE error IS NOT NULL",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Records the practice's devices as the relay lists them (on connect), so
+/// keys can be wrapped to devices enrolled before this one.
+pub fn set_devices(vault: &mut Vault, devices: &[DeviceInfo]) -> Result<(), ReplicaError> {
+    let tx = vault.transaction()?;
+    for device in devices {
+        state::upsert_device(&tx, device)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The devices this device knows, in enrollment order.
+pub fn devices(vault: &Vault) -> Result<Vec<DeviceInfo>, ReplicaError> {
+    state::devices(vault.connection())
+}
+
+/// This device as sync needs it: its keys and its enrolled identity.
+pub(crate) struct Me {
+    keys: DeviceKeys,
+    info: DeviceInfo,
+}
+
+impl Me {
+    fn load(vault: &Vault) -> Result<Me, ReplicaError> {
+        let conn = vault.connection();
+        let keys = DeviceKeys::load_from(conn)?.ok_or(ReplicaError::NotEnrolled)?;
+        let enrolled = identity::enrollment_from(conn)?.ok_or(ReplicaError::NotEnrolled)?;
+        if enrolled.device.id != keys.device_id() {
+            return Err(ReplicaError::Invalid(
+                "the saved enrollment is for another device certificate".into(),
+            ));
+        }
+        Ok(Me {
+            keys,
+            info: enrolled.device,
+        })
+    }
+}
