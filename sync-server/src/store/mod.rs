@@ -6,9 +6,12 @@
 //! LISTEN/NOTIFY carries new-entry and revocation news between them). The
 //! shared test suite in `tests/store_suite.rs` runs against both.
 //!
-//! Every rule about the log lives here, once, so both backends keep it the
-//! same way: idempotent uploads by blob id, read access by document, key
-//! epochs, snapshot compaction and per-device quotas.
+//! Every rule about the log lives here, once (the trait's docs, and
+//! `rules.rs` that both backends consult inside their transactions), so both
+//! keep it the same way: idempotent uploads by blob id, read access by
+//! document, key epochs, snapshot compaction and per-device quotas. `row.rs`
+//! is the entry row both backends store. [`Storage`] is whichever backend
+//! [`StorageConfig`] names.
 
 use std::future::Future;
 

@@ -5,7 +5,7 @@
 //! to the log first locks the one-row `log_head` table (`FOR UPDATE`), so
 //! sequence numbers are handed out one transaction at a time and a reader
 //! never sees seq N+1 committed before N. Commits NOTIFY channel
-//! `bloom_relay` ("appended:<head>", "revoked:<device id>"); every instance
+//! `bloom_relay` (`appended:<head>`, `revoked:<device id>`); every instance
 //! LISTENs on a connection of its own and re-broadcasts to its subscribers.
 
 use std::sync::Arc;
