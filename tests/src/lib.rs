@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod desktop;
+pub mod practice;
 pub mod process;
 pub mod relay;
 pub mod webdriver;

@@ -25,3 +25,5 @@ pub mod link;
 pub mod pin;
 #[cfg(feature = "net")]
 pub mod proto;
+#[cfg(all(feature = "net", feature = "vault"))]
+mod vault_replica;
