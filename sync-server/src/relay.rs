@@ -89,7 +89,20 @@ fn store_key(data_dir: &std::path::Path) -> anyhow::Result<[u8; 32]> {
 
 /// Where invites send devices: the public QUIC address and this certificate.
 pub fn invite_target(config: &Config, identity: &RelayIdentity) -> anyhow::Result<InviteTarget> {
-    let relay = RelayTarget::parse(&config.invite_addr(), &identity.fingerprint().to_string())
+    invite_target_at(config, identity, config.quic_addr)
+}
+
+/// As [`invite_target`], for a relay bound to `bound` (port 0 made real).
+fn invite_target_at(
+    config: &Config,
+    identity: &RelayIdentity,
+    bound: SocketAddr,
+) -> anyhow::Result<InviteTarget> {
+    let addr = config
+        .public_quic_addr
+        .clone()
+        .unwrap_or_else(|| bound.to_string());
+    let relay = RelayTarget::parse(&addr, &identity.fingerprint().to_string())
         .map_err(|e| anyhow::anyhow!("public_quic_addr: {e}"))?;
     Ok(InviteTarget { relay })
 }
@@ -179,8 +192,8 @@ pub async fn start_with<S: RelayStore>(
             config.data_dir.display()
         ))
     })?;
-    let target =
-        invite_target(&config, &identity).map_err(|e| StartError::Storage(e.to_string()))?;
+    let target = invite_target_at(&config, &identity, quic_addr)
+        .map_err(|e| StartError::Storage(e.to_string()))?;
     let admin_task = tokio::spawn(admin::serve(admin_listener, store.clone(), target));
 
     let (stop, stopped) = watch::channel(false);
