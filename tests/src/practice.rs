@@ -277,3 +277,88 @@ impl Drop for Device {
         self.stop_sync();
     }
 }
+
+/// The relay binary built next to this test (`target/<profile>/bloom-relay`).
+pub fn relay_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|p| p.join("bloom-relay"))
+        .unwrap_or_default()
+}
+
+/// The relay as its own process (so a test can kill -9 it), on fixed ports.
+pub struct RelayProcess {
+    pub data_dir: PathBuf,
+    http: u16,
+    quic: u16,
+    process: Option<crate::process::Process>,
+}
+
+impl RelayProcess {
+    pub async fn start(data_dir: &Path) -> RelayProcess {
+        let mut relay = RelayProcess {
+            data_dir: data_dir.to_owned(),
+            http: crate::process::free_port(),
+            quic: crate::process::free_udp_port(),
+            process: None,
+        };
+        relay.spawn().await;
+        relay
+    }
+
+    async fn spawn(&mut self) {
+        let mut command = std::process::Command::new(relay_binary());
+        command
+            .arg("serve")
+            .env("BLOOM_RELAY_DATA_DIR", &self.data_dir)
+            .env("BLOOM_RELAY_HTTP_ADDR", format!("127.0.0.1:{}", self.http))
+            .env("BLOOM_RELAY_QUIC_ADDR", format!("127.0.0.1:{}", self.quic))
+            .env("BLOOM_RELAY_PRACTICE_NAME", crate::relay::PRACTICE)
+            .env("RUST_LOG", "warn");
+        let process = crate::process::Process::spawn("bloom-relay", &mut command)
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.process = Some(process);
+        let data_dir = self.data_dir.clone();
+        crate::process::wait_until("the relay's admin socket", Duration::from_secs(30), || {
+            let data_dir = data_dir.clone();
+            async move {
+                admin::ask_running(&data_dir, &Request::Devices)
+                    .await
+                    .ok()
+                    .flatten()
+            }
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// SIGKILL, then start again on the same ports and data.
+    pub async fn kill_and_restart(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.kill();
+        }
+        self.spawn().await;
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.stop();
+        }
+    }
+
+    pub async fn invite(&self) -> String {
+        match admin::ask_running(
+            &self.data_dir,
+            &Request::Invite {
+                member: MEMBER.into(),
+                hours: 1,
+            },
+        )
+        .await
+        {
+            Ok(Some(Reply::Invite { text, .. })) => text,
+            other => panic!("invite failed: {other:?}"),
+        }
+    }
+}
