@@ -503,6 +503,21 @@ async fn revocation_removes_access_and_names_the_documents<F: Fixture>(fx: &F) {
     );
     let unknown = s.revoke(&dev(99), T0).await;
     assert!(matches!(unknown, Err(StoreError::NoSuchDevice(_))));
+
+    // Nothing new may be sealed with a key the revoked device held: a change
+    // under epoch 1 of d1 waits for the rotation, then epoch 2 is accepted.
+    let stale = put(&s, &a, change(11, "d1", 1, 1)).await;
+    assert!(
+        matches!(
+            stale,
+            Appended::Refused(BlobRefusal::StaleEpoch { current: 2, .. })
+        ),
+        "{stale:?}"
+    );
+    stored(&s, &a, key(12, "d1", 2, 12, &a)).await;
+    stored(&s, &a, change(13, "d1", 2, 1)).await;
+    // d3 was never readable by the revoked device: its epoch 1 stays fine.
+    stored(&s, &c, change(14, "d3", 1, 1)).await;
 }
 
 async fn since_pages_in_order<F: Fixture>(fx: &F) {

@@ -140,7 +140,7 @@ impl Device {
         self.keys().device_id()
     }
 
-    fn identity(&self) -> ClientIdentity {
+    pub fn identity(&self) -> ClientIdentity {
         let keys = self.keys();
         ClientIdentity {
             cert_der: keys.cert_der().to_vec(),

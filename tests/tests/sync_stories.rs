@@ -134,14 +134,48 @@ async fn a_revoked_device_is_cut_off_and_receives_nothing_new() {
         )
         .await;
 
-    // Office writes after the revocation.
-    let note_id = office.with(|v| write_note(v, &client_id, "MARKER after revocation"));
+    // Office writes after the revocation: a new note and a change to the chart.
+    let note_id = office.with(|v| {
+        client::set_status(v, &client_id, bloom_core::chart::CaseStatus::Active).unwrap();
+        write_note(v, &client_id, "MARKER after revocation")
+    });
     office.nudge();
     office
         .wait_status("office uploads", |s| {
             matches!(s, RelayStatus::Connected { .. })
         })
         .await;
+
+    // The chart's key was rotated: the change made after the revocation
+    // reaches the relay sealed under epoch 2, whose key went to office only.
+    let relay_db = relay_db(&practice.data_dir);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let changes = loop {
+        let changes = query(
+            &relay_db,
+            "SELECT epoch, kind FROM entries WHERE kind = 'change' AND doc = ?1 ORDER BY seq",
+            &client_id,
+        );
+        if changes.last().is_some_and(|(e, _)| *e >= 2) || std::time::Instant::now() > deadline {
+            break changes;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let keys = query(
+        &relay_db,
+        "SELECT epoch, to_device FROM entries WHERE kind = 'key' AND doc = ?1 ORDER BY seq",
+        &client_id,
+    );
+    let stolen_id = stolen.id().0;
+    assert!(
+        keys.iter().any(|(e, to)| *e >= 2 && *to == office.id().0),
+        "{keys:?}"
+    );
+    assert!(
+        !keys.iter().any(|(e, to)| *e >= 2 && *to == stolen_id),
+        "{keys:?}"
+    );
+    assert!(changes.last().is_some_and(|(e, _)| *e >= 2), "{changes:?}");
 
     // Restarting the stolen device's engine does not get it back in.
     stolen.start_sync();
@@ -153,4 +187,148 @@ async fn a_revoked_device_is_cut_off_and_receives_nothing_new() {
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(stolen.with(|v| note::read_note(v, &note_id)).is_err());
+}
+
+/// An enrolled device (or someone holding its certificate) sends garbage:
+/// every bad frame gets a typed error on its own stream, bad blobs are
+/// refused one by one, and the connection, the relay and the device's own
+/// sync carry on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_an_enrolled_device_is_refused_and_nothing_breaks() {
+    use bloom_core::sync::client::{ClientSettings, RelayClient};
+    use bloom_core::sync::log::{Blob, BlobId, BlobKind};
+    use bloom_core::sync::proto::{self, Message, UploadResult};
+    use tokio::io::AsyncWriteExt;
+
+    let dir = TestDir::new("sync-garbage");
+    let practice = Practice::start(&dir.sub("relay")).await;
+    let mut device = Device::new(dir.path(), "laptop");
+    device.enroll(&practice.invite().await).await;
+
+    let target = bloom_core::replica::enrollment(&device.vault.lock().unwrap())
+        .unwrap()
+        .unwrap()
+        .relay;
+    let settings = ClientSettings {
+        identity: Some(device.identity()),
+        ..ClientSettings::default()
+    };
+    let raw = RelayClient::connect(&target, "fuzzer", &settings)
+        .await
+        .unwrap();
+    assert!(
+        raw.welcome().device.is_some(),
+        "the certificate is enrolled"
+    );
+
+    let cases: Vec<(Vec<u8>, Code)> = vec![
+        // A body that is no message.
+        (
+            vec![0, 0, 0, 3, proto::WIRE_VERSION, 0xff, 0xff],
+            Code::FrameMalformed,
+        ),
+        // Declares 100 bytes, sends 5, then ends.
+        (
+            vec![0, 0, 0, 100, proto::WIRE_VERSION, 1, 2, 3, 4],
+            Code::FrameTruncated,
+        ),
+        // Declares more than the limit.
+        (u32::MAX.to_be_bytes().to_vec(), Code::FrameOversized),
+        // A version from the future.
+        (vec![0, 0, 0, 2, 99, 0], Code::FrameVersion),
+    ];
+    for (bytes, expected) in cases {
+        let (mut send, mut recv) = raw.connection().open_bi().await.unwrap();
+        send.write_all(&bytes).await.unwrap();
+        send.finish().unwrap();
+        match proto::read_frame(&mut recv, proto::DEFAULT_MAX_FRAME).await {
+            Ok(Some(Message::Error { code, .. })) => assert_eq!(code, expected.as_str()),
+            other => panic!("expected {expected} for {bytes:?}, got {other:?}"),
+        }
+    }
+
+    // Blobs with bad routing are refused one by one; the good one is stored.
+    let blob = |n: u8, doc: &str, kind: BlobKind, to| Blob {
+        id: BlobId([n; 16]),
+        doc: doc.into(),
+        kind,
+        epoch: 1,
+        to,
+        body: vec![1, 2, 3],
+    };
+    let upload = Message::Upload {
+        blobs: vec![
+            blob(1, "", BlobKind::Change, None),
+            blob(
+                2,
+                "note/key-without-recipient",
+                BlobKind::Key { key_id: [0; 8] },
+                None,
+            ),
+            blob(3, "note/\u{0}control", BlobKind::Change, None),
+            blob(4, "note/fine", BlobKind::Change, None),
+        ],
+    };
+    match raw.request(&upload).await.unwrap() {
+        Message::Uploaded { results } => {
+            assert_eq!(results.len(), 4);
+            for r in &results[..3] {
+                assert!(
+                    matches!(r, UploadResult::Refused { code, .. } if code == Code::SyncBlobInvalid.as_str()),
+                    "{r:?}"
+                );
+            }
+            assert!(
+                matches!(results[3], UploadResult::Stored { .. }),
+                "{:?}",
+                results[3]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // An empty upload and a message only the relay sends.
+    for msg in [
+        Message::Upload { blobs: vec![] },
+        Message::Entries {
+            entries: vec![],
+            head: 0,
+            caught_up: true,
+        },
+    ] {
+        assert!(raw.request(&msg).await.is_err(), "{msg:?} was accepted");
+    }
+
+    // The connection survives, and so does the device's own sync.
+    raw.ping().await.unwrap();
+    let client_id = device.with(|v| new_client(v, "Dana", "Fox"));
+    device.nudge();
+    device
+        .wait_status("synced after the garbage", |s| {
+            matches!(s, RelayStatus::Connected { .. })
+        })
+        .await;
+    assert!(device.with(|v| client::exists(v, &client_id)).unwrap());
+    raw.close();
+}
+
+fn relay_db(data: &std::path::Path) -> rusqlite::Connection {
+    let key = std::fs::read(data.join("relay-store.key")).unwrap();
+    let db = rusqlite::Connection::open(data.join("relay.db")).unwrap();
+    db.pragma_update(None, "key", format!("x'{}'", bloom_core::hex::encode(&key)))
+        .unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    db
+}
+
+fn query(db: &rusqlite::Connection, sql: &str, doc: &str) -> Vec<(i64, String)> {
+    let mut stmt = db.prepare(sql).unwrap();
+    stmt.query_map([doc], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        ))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
 }

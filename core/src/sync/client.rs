@@ -290,9 +290,16 @@ impl RelayClient {
     /// Sends one message on a fresh stream and reads the one answer. A relay
     /// that keeps the connection alive but never answers is a timeout, not a hang.
     pub async fn request(&self, msg: &Message) -> Result<Message, ClientError> {
-        tokio::time::timeout(self.request_timeout, self.exchange(msg))
+        let answer = tokio::time::timeout(self.request_timeout, self.exchange(msg))
             .await
-            .map_err(|_| ClientError::Unreachable("the relay did not answer in time".into()))?
+            .map_err(|_| ClientError::Unreachable("the relay did not answer in time".into()))?;
+        // A stream error on a closed connection is the connection's error (a
+        // revoked certificate shows up here: QUIC finishes the handshake on
+        // the client's side before the relay has judged the certificate).
+        answer.map_err(|e| match (&e, self.conn.close_reason()) {
+            (ClientError::Refused { .. }, _) | (_, None) => e,
+            (_, Some(reason)) => connection_lost(reason),
+        })
     }
 
     async fn exchange(&self, msg: &Message) -> Result<Message, ClientError> {

@@ -86,6 +86,9 @@ pub struct Facts {
     pub from_reads: bool,
     /// The document's newest key epoch, if it has keys.
     pub newest_epoch: Option<u32>,
+    /// A revoked device held the document's keys up to this epoch: nothing
+    /// new may be sealed with them.
+    pub compromised_epoch: Option<u32>,
     /// For a key blob: the key id already given to its epoch, if any.
     pub epoch_key: Option<[u8; 8]>,
     /// For a key blob: its recipient's state.
@@ -126,7 +129,12 @@ pub fn judge(
     }
     match blob.kind {
         BlobKind::Change | BlobKind::Snapshot { .. } => {
-            if let Some(current) = facts.newest_epoch.filter(|&e| blob.epoch < e) {
+            // The oldest epoch still fit to seal with: the newest key, and
+            // never one a revoked device held.
+            let floor = facts
+                .newest_epoch
+                .max(facts.compromised_epoch.map(|e| e.saturating_add(1)));
+            if let Some(current) = floor.filter(|&e| blob.epoch < e) {
                 return Err(BlobRefusal::StaleEpoch {
                     doc: doc.clone(),
                     current,

@@ -287,6 +287,13 @@ pub async fn revoke(
             .iter()
             .map(|r| r.try_get(0).map(DeviceId))
             .collect::<Result<_, _>>()?;
+        tx.execute(
+            "INSERT INTO doc_rotations (doc, compromised_epoch) VALUES ($1, $2)
+             ON CONFLICT (doc) DO UPDATE SET compromised_epoch =
+                 GREATEST(doc_rotations.compromised_epoch, EXCLUDED.compromised_epoch)",
+            &[&doc, &epoch],
+        )
+        .await?;
         out.push(DocReaders {
             doc,
             epoch: row::to_epoch(epoch)?,
@@ -381,11 +388,20 @@ async fn facts(
         .query_one("SELECT MAX(epoch) FROM doc_keys WHERE doc = $1", &[&doc])
         .await?
         .try_get(0)?;
+    let compromised: Option<i64> = tx
+        .query_opt(
+            "SELECT compromised_epoch FROM doc_rotations WHERE doc = $1",
+            &[&doc],
+        )
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
     let mut facts = Facts {
         head,
         doc_has_readers: readers.try_get::<_, i64>(0)? > 0,
         from_reads: readers.try_get::<_, i64>(1)? > 0,
         newest_epoch: newest.map(row::to_epoch).transpose()?,
+        compromised_epoch: compromised.map(row::to_epoch).transpose()?,
         epoch_key: None,
         recipient: None,
         stored_bytes: stored_bytes(tx, me).await?,

@@ -72,4 +72,9 @@ CREATE TABLE IF NOT EXISTS doc_keys (
     key_id BYTEA NOT NULL,
     PRIMARY KEY (doc, epoch)
 );
+-- Documents a revoked device could read, and the newest epoch it held.
+CREATE TABLE IF NOT EXISTS doc_rotations (
+    doc TEXT PRIMARY KEY,
+    compromised_epoch BIGINT NOT NULL
+);
 ";

@@ -172,6 +172,12 @@ pub fn revoke(
             .prepare("SELECT device FROM doc_readers WHERE doc = ?1 ORDER BY device")?
             .query_map([&doc], |r| r.get(0).map(DeviceId))?
             .collect::<Result<_, _>>()?;
+        tx.execute(
+            "INSERT INTO doc_rotations (doc, compromised_epoch) VALUES (?1, ?2)
+             ON CONFLICT (doc) DO UPDATE SET
+                 compromised_epoch = max(compromised_epoch, excluded.compromised_epoch)",
+            params![&doc, epoch],
+        )?;
         out.push(DocReaders {
             doc,
             epoch: row::to_epoch(epoch)?,
@@ -269,11 +275,19 @@ fn facts(
         [doc],
         |r| r.get(0),
     )?;
+    let compromised: Option<i64> = tx
+        .query_row(
+            "SELECT compromised_epoch FROM doc_rotations WHERE doc = ?1",
+            [doc],
+            |r| r.get(0),
+        )
+        .optional()?;
     let mut facts = Facts {
         head,
         doc_has_readers: readers > 0,
         from_reads: from_reads > 0,
         newest_epoch: newest.map(row::to_epoch).transpose()?,
+        compromised_epoch: compromised.map(row::to_epoch).transpose()?,
         epoch_key: None,
         recipient: None,
         stored_bytes: stored_bytes(tx, me)?,
