@@ -324,7 +324,13 @@ impl Run<'_> {
             Ok(g) if g.doc == blob.doc && g.epoch == blob.epoch && g.key.id() == key_id => g,
             _ => return self.refuse(entry, blob, Code::SyncSealBroken, "seal_broken"),
         };
-        let first_for_doc = state::newest_epoch(self.tx, &grant.doc)? == 0;
+        // Only a key the relay accepted makes this device a reader there; an
+        // unconfirmed one of our own (the same plan started here) does not.
+        let first_for_doc: bool = self.tx.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM sync_keys WHERE doc = ?1 AND confirmed = 1)",
+            [&grant.doc],
+            |r| r.get(0),
+        )?;
         match state::key(self.tx, &grant.doc, grant.epoch)? {
             None => state::put_key(self.tx, &grant.doc, grant.epoch, &grant.key, true)?,
             Some(mine) if mine.key == grant.key => {
