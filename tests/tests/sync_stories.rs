@@ -198,7 +198,6 @@ async fn garbage_from_an_enrolled_device_is_refused_and_nothing_breaks() {
     use bloom_core::sync::client::{ClientSettings, RelayClient};
     use bloom_core::sync::log::{Blob, BlobId, BlobKind};
     use bloom_core::sync::proto::{self, Message, UploadResult};
-    use tokio::io::AsyncWriteExt;
 
     let dir = TestDir::new("sync-garbage");
     let practice = Practice::start(&dir.sub("relay")).await;
