@@ -201,3 +201,139 @@ pub async fn ask_running(data_dir: &Path, request: &Request) -> anyhow::Result<O
     tokio::time::timeout(Duration::from_secs(30), reader.read_line(&mut line)).await??;
     Ok(Some(serde_json::from_str(&line)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewDevice, Quotas, SqliteStore};
+
+    fn target() -> InviteTarget {
+        InviteTarget {
+            relay: RelayTarget::parse("relay.example:4433", &format!("sha256:{}", "cd".repeat(32)))
+                .unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invite_enrolls_once_and_revocation_shows_in_the_list() {
+        let store = SqliteStore::open_in_memory(Quotas::default()).unwrap();
+        let text = match perform(
+            &store,
+            &target(),
+            Request::Invite {
+                member: " dr-rivera ".into(),
+                hours: 2,
+            },
+        )
+        .await
+        {
+            Reply::Invite { text, .. } => text,
+            other => panic!("{other:?}"),
+        };
+        let invite: Invite = text.parse().unwrap();
+        assert_eq!(invite.relay, target().relay);
+        assert!(invite.pairing_secret.is_none());
+
+        let id = DeviceId("0123456789abcdef0123456789abcdef".into());
+        let device = NewDevice {
+            id: id.clone(),
+            name: "laptop".into(),
+            age_recipient: format!("age1{}", "q".repeat(58)),
+            pairing_proof: None,
+        };
+        let hash = crate::enrollment::token_hash(&invite.token);
+        let enrolled = store
+            .enroll(hash, device.clone(), crate::quic::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(enrolled.member, "dr-rivera");
+        assert!(
+            store
+                .enroll(hash, device, crate::quic::now_ms())
+                .await
+                .is_err()
+        );
+
+        match perform(
+            &store,
+            &target(),
+            Request::Revoke {
+                device: id.0.to_uppercase(),
+            },
+        )
+        .await
+        {
+            Reply::Revoked { device, .. } => assert_eq!(device, id.0),
+            other => panic!("{other:?}"),
+        }
+        match perform(&store, &target(), Request::Devices).await {
+            Reply::Devices { devices } => {
+                assert_eq!(devices.len(), 1);
+                assert!(devices[0].revoked_ms.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_requests_fail_with_a_reason_and_change_nothing() {
+        let store = SqliteStore::open_in_memory(Quotas::default()).unwrap();
+        for request in [
+            Request::Invite {
+                member: "".into(),
+                hours: 1,
+            },
+            Request::Invite {
+                member: "a\nb".into(),
+                hours: 1,
+            },
+            Request::Invite {
+                member: "ok".into(),
+                hours: 0,
+            },
+            Request::Invite {
+                member: "ok".into(),
+                hours: 24 * 365,
+            },
+            Request::Revoke {
+                device: "not-hex".into(),
+            },
+            Request::Revoke {
+                device: "0123456789abcdef0123456789abcdef".into(),
+            },
+        ] {
+            let reply = perform(&store, &target(), request).await;
+            assert!(matches!(reply, Reply::Failed { .. }), "{reply:?}");
+        }
+        assert_eq!(store.head().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_socket_answers_one_json_line_and_refuses_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = bind(dir.path()).unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open_in_memory(Quotas::default()).unwrap());
+        let task = tokio::spawn(serve(listener, store, target()));
+        let mode = std::fs::metadata(socket_path(dir.path())).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(mode.permissions().mode() & 0o077, 0);
+
+        let reply = ask_running(dir.path(), &Request::Devices).await.unwrap();
+        assert!(matches!(reply, Some(Reply::Devices { devices }) if devices.is_empty()));
+
+        let mut stream = UnixStream::connect(socket_path(dir.path())).await.unwrap();
+        stream.write_all(b"{not json}\n").await.unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).await.unwrap();
+        assert!(line.contains("Failed"), "{line}");
+        task.abort();
+
+        let nobody = tempfile::tempdir().unwrap();
+        assert!(
+            ask_running(nobody.path(), &Request::Devices)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -113,3 +113,30 @@ pub async fn pair<S: RelayStore>(ctx: &QuicContext<S>, device: &DeviceInfo) -> M
         Err(e) => Message::error(e.code(), "the relay could not make a pairing token"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_fresh_and_hashed_the_way_they_are_typed() {
+        let (a, hash_a) = new_token().unwrap();
+        let (b, _) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert_eq!(token_hash(&format!(" {} ", a.to_uppercase())), hash_a);
+    }
+
+    #[test]
+    fn age_recipients_are_checked_for_shape() {
+        assert!(looks_like_age_recipient(&format!("age1{}", "q".repeat(58))));
+        for bad in [
+            "",
+            "age1",
+            &format!("age2{}", "q".repeat(58)),
+            &format!("age1{}", "Q".repeat(58)),
+        ] {
+            assert!(!looks_like_age_recipient(bad), "{bad}");
+        }
+    }
+}

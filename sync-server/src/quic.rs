@@ -44,6 +44,9 @@ pub enum Peer {
     Device(DeviceInfo),
 }
 
+/// Enrollment attempts one connection may make before it is closed.
+const MAX_ENROLL_ATTEMPTS: u32 = 5;
+
 /// Streams a device may have open at once; more wait (backpressure).
 const MAX_STREAMS: u32 = 32;
 
@@ -103,13 +106,17 @@ async fn handle_connection<S: RelayStore>(conn: quinn::Connection, ctx: Arc<Quic
         }
     };
     let peer = Arc::new(RwLock::new(peer));
+    let attempts = Arc::new(std::sync::atomic::AtomicU32::new(0));
     loop {
         match conn.accept_bi().await {
             Ok((send, recv)) => {
                 let ctx = ctx.clone();
                 let peer = peer.clone();
                 let conn = conn.clone();
-                tokio::spawn(async move { handle_stream(send, recv, &ctx, &peer, &conn).await });
+                let attempts = attempts.clone();
+                tokio::spawn(async move {
+                    handle_stream(send, recv, &ctx, &peer, &conn, &attempts).await
+                });
             }
             Err(e) => {
                 tracing::debug!(reason = %e, "device disconnected");
@@ -165,6 +172,7 @@ async fn handle_stream<S: RelayStore>(
     ctx: &QuicContext<S>,
     peer: &RwLock<Peer>,
     conn: &quinn::Connection,
+    attempts: &std::sync::atomic::AtomicU32,
 ) {
     loop {
         let msg = match proto::read_frame(&mut recv, ctx.max_frame).await {
@@ -197,7 +205,7 @@ async fn handle_stream<S: RelayStore>(
             push::run(ctx, &device.id, since, send, recv).await;
             return;
         }
-        let reply = answer(msg, ctx, peer, conn).await;
+        let reply = answer(msg, ctx, peer, conn, attempts).await;
         if let Message::Error { code, .. } = &reply
             && let Some(code) = bloom_core::Code::parse(code)
         {
@@ -218,6 +226,7 @@ async fn answer<S: RelayStore>(
     ctx: &QuicContext<S>,
     peer: &RwLock<Peer>,
     conn: &quinn::Connection,
+    attempts: &std::sync::atomic::AtomicU32,
 ) -> Message {
     let current = peer.read().await.clone();
     match (msg, current) {
@@ -231,6 +240,12 @@ async fn answer<S: RelayStore>(
         },
         (Message::Ping { nonce }, _) => Message::Pong { nonce },
         (msg @ Message::Enroll { .. }, Peer::Unenrolled(id)) => {
+            // Tokens are 128-bit, but there is no reason to let one
+            // connection keep guessing.
+            if attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= MAX_ENROLL_ATTEMPTS {
+                conn.close(0u32.into(), b"too many enrollment attempts");
+                return Message::error(bloom_core::Code::SyncInviteInvalid, "too many attempts");
+            }
             match enrollment::enroll(ctx, &id, msg).await {
                 Ok(device) => {
                     if !ctx.devices.register(&device.id, conn) {
