@@ -24,6 +24,7 @@ pub async fn run<S: RelayStore>(
     since: u64,
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
+    conn: &quinn::Connection,
 ) {
     // Subscribe before the first read so nothing appended meanwhile is missed.
     let mut events = ctx.store.events();
@@ -73,6 +74,9 @@ pub async fn run<S: RelayStore>(
                     Err(RecvError::Lagged(_)) => break,
                     Err(RecvError::Closed) => return,
                 },
+                // Gone, whatever the streams say (a relay shutting down
+                // waits for these tasks before it frees its port).
+                _ = conn.closed() => return,
                 read = recv.read(&mut probe), if listening => match read {
                     // The device finished its side: fine, keep pushing.
                     Ok(None) => listening = false,

@@ -202,7 +202,7 @@ async fn handle_stream<S: RelayStore>(
                     return;
                 }
             };
-            push::run(ctx, &device.id, since, send, recv).await;
+            push::run(ctx, &device.id, since, send, recv, conn).await;
             return;
         }
         let reply = answer(msg, ctx, peer, conn, attempts).await;

@@ -23,6 +23,7 @@ const AGENT: &str = "bloom-e2e";
 pub struct Practice {
     pub data_dir: PathBuf,
     pub relay: Option<RunningRelay>,
+    addrs: (std::net::SocketAddr, std::net::SocketAddr),
 }
 
 impl Practice {
@@ -30,6 +31,7 @@ impl Practice {
         let relay = crate::relay::start(data_dir).await;
         Practice {
             data_dir: data_dir.to_owned(),
+            addrs: (relay.http_addr, relay.quic_addr),
             relay: Some(relay),
         }
     }
@@ -83,10 +85,7 @@ impl Practice {
 
     /// Starts it again on the same ports and data.
     pub async fn restart(&mut self) {
-        let (http, quic) = {
-            let r = self.running();
-            (r.http_addr, r.quic_addr)
-        };
+        let (http, quic) = self.addrs;
         self.stop().await;
         self.relay = Some(crate::relay::restart(&self.data_dir, http, quic).await);
     }

@@ -30,7 +30,17 @@ pub async fn restart(data_dir: &Path, http: SocketAddr, quic: SocketAddr) -> Run
         quic_addr: quic,
         ..config(data_dir)
     };
-    bloom_relay::start(config)
-        .await
-        .unwrap_or_else(|e| panic!("relay failed to restart: {e}"))
+    // The old socket may take a moment to be released.
+    let mut tries = 0;
+    loop {
+        match bloom_relay::start(config.clone()).await {
+            Ok(relay) => return relay,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("relay failed to restart: {e}"),
+        }
+    }
 }

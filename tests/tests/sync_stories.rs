@@ -331,3 +331,46 @@ fn query(db: &rusqlite::Connection, sql: &str, doc: &str) -> Vec<(i64, String)> 
     .map(|r| r.unwrap())
     .collect()
 }
+
+/// The relay is down for a while: the therapist keeps writing, the app says
+/// it is offline with the changes waiting, and when the relay is back they
+/// go out by themselves and reach her other device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_offline_wait_in_the_outbox_and_flush_on_reconnect() {
+    let dir = TestDir::new("sync-offline");
+    let mut practice = Practice::start(&dir.sub("relay")).await;
+    let mut laptop = Device::new(dir.path(), "laptop");
+    let client_id = laptop.with(|v| new_client(v, "Eli", "Novak"));
+    laptop.enroll(&practice.invite().await).await;
+    let mut desktop = Device::new(dir.path(), "desktop");
+    desktop.enroll(&laptop.pairing_code().await).await;
+    desktop
+        .wait_until("the chart on the desktop", |v| {
+            client::exists(v, &client_id).ok().filter(|e| *e)
+        })
+        .await;
+
+    practice.stop().await;
+    laptop
+        .wait_status("offline", |s| matches!(s, RelayStatus::Offline { .. }))
+        .await;
+    let notes: Vec<String> = (0..5)
+        .map(|i| laptop.with(|v| write_note(v, &client_id, &format!("written offline {i}"))))
+        .collect();
+    laptop.nudge();
+    let waiting = laptop.with(|v| bloom_core::replica::pending_uploads(v).unwrap());
+    assert!(waiting >= 5, "only {waiting} changes waiting");
+    assert!(matches!(laptop.status(), RelayStatus::Offline { .. }));
+
+    practice.restart().await;
+    for (i, id) in notes.iter().enumerate() {
+        let text = desktop
+            .wait_until("an offline note on the desktop", |v| note_text(v, id))
+            .await;
+        assert_eq!(text, format!("written offline {i}"));
+    }
+    assert_eq!(
+        laptop.with(|v| bloom_core::replica::pending_uploads(v).unwrap()),
+        0
+    );
+}
