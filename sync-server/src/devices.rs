@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use bloom_core::sync::client::CLOSE_REVOKED;
 use bloom_core::sync::log::DeviceId;
 use bloom_core::sync::pin::CertFingerprint;
+use bloom_core::sync::pin::HandshakeSignatures;
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
@@ -89,7 +90,7 @@ impl Devices {
 #[derive(Debug)]
 pub struct DeviceCertVerifier {
     devices: Arc<Devices>,
-    provider: Arc<CryptoProvider>,
+    signatures: HandshakeSignatures,
 }
 
 impl std::fmt::Debug for Devices {
@@ -100,7 +101,10 @@ impl std::fmt::Debug for Devices {
 
 impl DeviceCertVerifier {
     pub fn new(devices: Arc<Devices>, provider: Arc<CryptoProvider>) -> Self {
-        DeviceCertVerifier { devices, provider }
+        DeviceCertVerifier {
+            devices,
+            signatures: HandshakeSignatures(provider),
+        }
     }
 }
 
@@ -136,12 +140,7 @@ impl ClientCertVerifier for DeviceCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -150,18 +149,11 @@ impl ClientCertVerifier for DeviceCertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.signatures.schemes()
     }
 }
 

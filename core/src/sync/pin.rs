@@ -66,6 +66,46 @@ impl FromStr for CertFingerprint {
     }
 }
 
+/// The handshake-signature checks every Bloom verifier makes the same way
+/// (the relay's client-certificate verifier uses them too): whatever the
+/// certificate policy, the peer must prove it holds the certificate's key.
+#[derive(Debug, Clone)]
+pub struct HandshakeSignatures(pub Arc<CryptoProvider>);
+
+impl HandshakeSignatures {
+    pub fn tls12(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    pub fn tls13(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    pub fn schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
 /// A rustls verifier that accepts only the pinned certificate.
 ///
 /// It remembers the fingerprint of a refused certificate so the client can say
@@ -73,7 +113,7 @@ impl FromStr for CertFingerprint {
 #[derive(Debug)]
 pub struct PinnedVerifier {
     pin: CertFingerprint,
-    provider: Arc<CryptoProvider>,
+    signatures: HandshakeSignatures,
     refused: Mutex<Option<CertFingerprint>>,
 }
 
@@ -81,7 +121,7 @@ impl PinnedVerifier {
     pub fn new(pin: CertFingerprint, provider: Arc<CryptoProvider>) -> Self {
         PinnedVerifier {
             pin,
-            provider,
+            signatures: HandshakeSignatures(provider),
             refused: Mutex::new(None),
         }
     }
@@ -121,12 +161,7 @@ impl ServerCertVerifier for PinnedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -135,18 +170,11 @@ impl ServerCertVerifier for PinnedVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.signatures.schemes()
     }
 }
 
