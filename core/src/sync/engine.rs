@@ -438,3 +438,40 @@ async fn subscribe(conn: quinn::Connection, since: u64, out: mpsc::Sender<Page>)
         let _ = out.send(Err(e)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::log::BlobKind;
+
+    fn blob(n: u8, len: usize) -> Blob {
+        Blob {
+            id: BlobId([n; 16]),
+            doc: "note/x".into(),
+            kind: BlobKind::Change,
+            epoch: 1,
+            to: None,
+            body: vec![0; len],
+        }
+    }
+
+    #[test]
+    fn uploads_are_split_to_fit_a_frame_and_keep_their_order() {
+        let blobs = vec![
+            blob(1, 400),
+            blob(2, 400),
+            blob(3, 400),
+            blob(4, 2000),
+            blob(5, 10),
+        ];
+        let requests = requests(blobs, 1000);
+        let ids: Vec<Vec<u8>> = requests
+            .iter()
+            .map(|r| r.iter().map(|b| b.id.0[0]).collect())
+            .collect();
+        // Two 400-byte bodies fit (with their overhead), a blob over the
+        // budget goes alone rather than nowhere.
+        assert_eq!(ids, vec![vec![1, 2], vec![3], vec![4], vec![5]]);
+        assert!(super::requests(vec![], 1000).is_empty());
+    }
+}
