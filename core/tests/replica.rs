@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use bloom_core::chart::{CaseStatus, NewClient};
 use bloom_core::note::Template;
 use bloom_core::records::{client, journal, note, safety_plan};
-use bloom_core::replica::{self, DeviceKeys, Enrollment, Limits};
+use bloom_core::replica::seal::{self, Binding, DocKey, Grant, GrantSigner, SignatureAlg};
+use bloom_core::replica::{self, DeviceKeys, Enrollment, Limits, ReplicaError};
 use bloom_core::safety_plan::Section;
 use bloom_core::sync::client::RelayTarget;
 use bloom_core::sync::invite::pairing_proof;
@@ -323,6 +324,80 @@ fn settle(relay: &mut Relay, devices: &mut [&mut Device]) {
         assert_eq!(replica::pending_uploads(&d.vault).unwrap(), 0);
         assert!(replica::upload_errors(&d.vault).unwrap().is_empty());
     }
+}
+
+/// What a hostile relay (or a device it holds) can make: a fresh key for
+/// `doc` at `epoch`, wrapped to `to` and signed by `signer`, written to the
+/// log as if `from` had uploaded it. Returns the invented key and the entry.
+fn inject_key(
+    relay: &mut Relay,
+    from: &DeviceId,
+    signer: &dyn GrantSigner,
+    to: &Device,
+    doc: &str,
+    epoch: u32,
+) -> (DocKey, u64) {
+    let key = DocKey::generate().unwrap();
+    let grant = Grant {
+        doc: doc.into(),
+        epoch,
+        key: key.clone(),
+        history: false,
+    };
+    let body = seal::wrap_key(&to.recipient, &to.id, signer, &grant).unwrap();
+    let blob = Blob {
+        id: seal::new_blob_id().unwrap(),
+        doc: doc.into(),
+        kind: BlobKind::Key { key_id: key.id() },
+        epoch,
+        to: Some(to.id.clone()),
+        body,
+    };
+    // Straight into the log: a hostile relay keeps none of the rules.
+    let seq = relay.push(Some(from.clone()), LogItem::Blob(blob));
+    (key, seq)
+}
+
+/// A change of `doc` sealed with `key`, as if `from` had uploaded it.
+fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, doc: &str, epoch: u32) {
+    let id = seal::new_blob_id().unwrap();
+    let binding = Binding {
+        doc,
+        epoch,
+        blob: id,
+        kind: BlobKind::Change,
+    };
+    let body = seal::seal(key, &binding, &seal::frame("note", b"forged").unwrap()).unwrap();
+    let blob = Blob {
+        id,
+        doc: doc.into(),
+        kind: BlobKind::Change,
+        epoch,
+        to: None,
+        body,
+    };
+    relay.push(Some(from.clone()), LogItem::Blob(blob));
+}
+
+/// A certificate that is not the signing key's: what a relay can put
+/// together from a device's (public) certificate and a key of its own.
+struct Forger<'a> {
+    cert: &'a [u8],
+    keys: &'a DeviceKeys,
+}
+
+impl GrantSigner for Forger<'_> {
+    fn cert_der(&self) -> &[u8] {
+        self.cert
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<(SignatureAlg, Vec<u8>), ReplicaError> {
+        self.keys.sign(message)
+    }
+}
+
+fn keys_of(d: &Device) -> DeviceKeys {
+    DeviceKeys::load(&d.vault).unwrap().unwrap()
 }
 
 /// A with a client and a note, and B paired to A, both settled.
@@ -804,4 +879,181 @@ fn device_secrets_never_appear_in_debug_output() {
     // Errors name what failed, never key material.
     let err = replica::apply(&mut Device::new().vault, &[]).unwrap_err();
     assert_eq!(err.code(), Code::SyncNotEnrolled);
+}
+
+#[test]
+fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
+    let (mut relay, mut a, mut b, _, n) = practice();
+    let a_keys = keys_of(&a);
+    // The relay's own device keys, never enrolled anywhere.
+    let relays_own = DeviceKeys::generate().unwrap();
+    // 1: signed as itself, labelled as from A. 2: A's certificate (the relay
+    // sees it in every handshake) with a signature by its own key.
+    let forger = Forger {
+        cert: a_keys.cert_der(),
+        keys: &relays_own,
+    };
+    let signers: [&dyn GrantSigner; 2] = [&relays_own, &forger];
+    let mut invented = vec![];
+    for signer in signers {
+        let (key, seq) = inject_key(&mut relay, &a.id, signer, &b, &n, 2);
+        inject_change(&mut relay, &a.id, &key, &n, 2);
+        invented.push((key, seq));
+    }
+    // 3: a genuine grant A made for B, relabelled as from B itself.
+    let genuine = relay
+        .log
+        .iter()
+        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id)))
+        .cloned()
+        .unwrap();
+    let relabelled = relay.push(Some(b.id.clone()), genuine.item.clone());
+
+    let got = b.download(&relay);
+    let rejected: Vec<_> = got.iter().flat_map(|g| g.rejected.clone()).collect();
+    assert_eq!(rejected.len(), 3, "{rejected:?}");
+    assert!(rejected.iter().all(|r| r.code == Code::SyncSealBroken));
+    let warnings = replica::warnings(&b.vault).unwrap();
+    let seqs = [invented[0].1, invented[1].1, relabelled];
+    for seq in seqs {
+        let w = warnings.iter().find(|w| w.seq == seq).unwrap();
+        assert_eq!(
+            (w.kind.as_str(), w.doc.as_str()),
+            ("key_signature_invalid", n.as_str())
+        );
+    }
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    // The changes sealed with the invented keys wait, unread, forever.
+    assert_eq!(replica::waiting_entries(&b.vault).unwrap(), 2);
+    assert_eq!(b.section(&n, "behavior"), "Calm, engaged");
+
+    // B goes on with the real key: its edit is sealed under epoch 1, which
+    // the relay's keys do not open, and A reads it; A's edits reach B.
+    note::edit_sections(&mut b.vault, &n, &[("plan", "Weekly")]).unwrap();
+    b.upload(&mut relay);
+    let last = (*relay.blobs_of(&n).last().unwrap()).clone();
+    let LogItem::Blob(blob) = &last.item else {
+        unreachable!()
+    };
+    assert_eq!((last.from.as_ref(), blob.epoch), (Some(&b.id), 1));
+    let binding = Binding {
+        doc: &n,
+        epoch: 2,
+        blob: blob.id,
+        kind: blob.kind,
+    };
+    for (key, _) in &invented {
+        assert!(seal::open(key, &binding, &blob.body).is_err());
+        assert!(
+            seal::open(
+                key,
+                &Binding {
+                    epoch: 1,
+                    ..binding
+                },
+                &blob.body
+            )
+            .is_err()
+        );
+    }
+    note::edit_sections(&mut a.vault, &n, &[("response", "Engaged well")]).unwrap();
+    // A never receives what was addressed to B; settle the honest part.
+    a.upload(&mut relay);
+    a.download(&relay);
+    b.download(&relay);
+    assert_eq!(a.section(&n, "plan"), "Weekly");
+    assert_eq!(b.section(&n, "response"), "Engaged well");
+    assert!(replica::warnings(&a.vault).unwrap().is_empty());
+}
+
+#[test]
+fn a_key_from_a_revoked_distrusted_or_foreign_device_is_refused() {
+    let (mut relay, mut a, mut b, ana, n) = practice();
+    let mut c = Device::paired(&mut relay, &a);
+    settle(&mut relay, &mut [&mut a, &mut b, &mut c]);
+
+    // B is stolen and revoked; the relay, in league with the thief, hands C
+    // a key B made for the next epoch (signed with B's real key), hoping C
+    // takes it instead of rotating: then C would seal under a key B holds.
+    relay.revoke(&b.id);
+    replica::set_devices(&mut c.vault, &relay.devices).unwrap(); // as on connect
+    let b_keys = keys_of(&b);
+    let (stolen, seq) = inject_key(&mut relay, &b.id, &b_keys, &c, &n, 2);
+    c.download(&relay);
+    let warnings = replica::warnings(&c.vault).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        (warnings[0].kind.as_str(), warnings[0].code, warnings[0].seq),
+        ("key_sender_untrusted", Code::SyncForbidden, seq)
+    );
+    assert_eq!(warnings[0].device, b.id.as_str());
+    // C rotated itself and A did too: one of theirs wins epoch 2, B's never.
+    settle(&mut relay, &mut [&mut a, &mut c]);
+    note::edit_sections(&mut c.vault, &n, &[("plan", "Fortnightly")]).unwrap();
+    c.upload(&mut relay);
+    a.download(&relay);
+    assert_eq!(a.section(&n, "plan"), "Fortnightly");
+    let last = (*relay.blobs_of(&n).last().unwrap()).clone();
+    let LogItem::Blob(blob) = &last.item else {
+        unreachable!()
+    };
+    assert_eq!(blob.epoch, 2);
+    let binding = Binding {
+        doc: &n,
+        epoch: 2,
+        blob: blob.id,
+        kind: blob.kind,
+    };
+    assert!(seal::open(&stolen, &binding, &blob.body).is_err());
+
+    // A device whose pairing proof failed at A (the relay swapped its keys).
+    replica::remember_pairing(
+        &a.vault,
+        "feedfeedfeedfeedfeedfeedfeedfeed",
+        &[1; 32],
+        i64::MAX,
+    )
+    .unwrap();
+    let mut mallory = Device::new();
+    let info = mallory.info(Some(pairing_proof(&[1; 32], &mallory.id, "age1other")));
+    relay.enroll(info.clone());
+    mallory.save_enrollment(info);
+    // A device of another member, admitted by an honest invite.
+    let mut stranger = Device::new();
+    let mut info = stranger.info(None);
+    info.member = "dr-b".into();
+    relay.enroll(info.clone());
+    stranger.save_enrollment(info);
+    a.download(&relay);
+    let before = replica::warnings(&a.vault).unwrap().len();
+    let mut seqs = vec![];
+    for d in [&mallory, &stranger] {
+        let (_, seq) = inject_key(&mut relay, &d.id, &keys_of(d), &a, &ana, 9);
+        seqs.push(seq);
+    }
+    a.download(&relay);
+    let warnings = replica::warnings(&a.vault).unwrap();
+    let new: Vec<_> = warnings[before..]
+        .iter()
+        .map(|w| (w.kind.as_str(), w.device.as_str(), w.seq))
+        .collect();
+    assert_eq!(
+        new,
+        vec![
+            ("key_sender_untrusted", mallory.id.as_str(), seqs[0]),
+            ("key_sender_untrusted", stranger.id.as_str(), seqs[1]),
+        ]
+    );
+    // A's chart keys are still the real ones (epoch 2 since B's revocation):
+    // its next change goes out there, and C reads it.
+    client::set_status(&mut a.vault, &ana, CaseStatus::Active).unwrap();
+    a.upload(&mut relay);
+    let last = (*relay.blobs_of(&ana).last().unwrap()).clone();
+    let LogItem::Blob(blob) = &last.item else {
+        unreachable!()
+    };
+    assert_eq!((blob.kind, blob.epoch), (BlobKind::Change, 2));
+    c.download(&relay);
+    let status = client::list_clients(&c.vault).unwrap()[0].status;
+    assert_eq!(status, CaseStatus::Active);
 }

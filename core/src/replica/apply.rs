@@ -318,12 +318,31 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// A key blob addressed to this device.
+    /// A key blob addressed to this device. It is used only if it opens,
+    /// names what the log entry says, is signed by the device the log names
+    /// as its sender, and that device may grant keys here
+    /// ([`state::may_grant`]); otherwise it is refused with a warning and
+    /// changes the keys this device holds in no way.
     fn key(&mut self, entry: &Entry, blob: &Blob, key_id: [u8; 8]) -> Result<(), ReplicaError> {
-        let grant = match seal::unwrap_key(self.me.keys.age_identity(), &blob.body) {
-            Ok(g) if g.doc == blob.doc && g.epoch == blob.epoch && g.key.id() == key_id => g,
-            _ => return self.refuse(entry, blob, Code::SyncSealBroken, "seal_broken"),
+        let me = &self.me.info;
+        let signed = match seal::unwrap_key(self.me.keys.age_identity(), &me.id, &blob.body) {
+            Ok(s) => s,
+            Err(ReplicaError::GrantSignature) => {
+                return self.refuse(entry, blob, Code::SyncSealBroken, "key_signature_invalid");
+            }
+            Err(_) => return self.refuse(entry, blob, Code::SyncSealBroken, "seal_broken"),
         };
+        let grant = signed.grant;
+        if grant.doc != blob.doc || grant.epoch != blob.epoch || grant.key.id() != key_id {
+            return self.refuse(entry, blob, Code::SyncSealBroken, "seal_broken");
+        }
+        // Signed, but by another device than the one the relay says sent it.
+        if entry.from.as_ref() != Some(&signed.from) {
+            return self.refuse(entry, blob, Code::SyncSealBroken, "key_signature_invalid");
+        }
+        if !state::may_grant(self.tx, &signed.from, &me.member)? {
+            return self.refuse(entry, blob, Code::SyncForbidden, "key_sender_untrusted");
+        }
         // Only a key the relay accepted makes this device a reader there; an
         // unconfirmed one of our own (the same plan started here) does not.
         let first_for_doc: bool = self.tx.query_row(
@@ -430,7 +449,7 @@ impl Run<'_> {
                 key,
                 history: true,
             };
-            state::queue_key_blob(self.tx, to, &grant)?;
+            state::queue_key_blob(self.tx, &self.me.keys, to, &grant)?;
         }
         Ok(())
     }
@@ -481,14 +500,14 @@ impl Run<'_> {
             key,
             history: false,
         };
-        state::queue_key_blob(self.tx, &self.me.info, &grant)?;
+        state::queue_key_blob(self.tx, &self.me.keys, &self.me.info, &grant)?;
         let recipients = state::key_recipients(self.tx)?;
         for id in &readers.readers {
             if id == revoked || *id == self.me.info.id {
                 continue;
             }
             if let Some(d) = recipients.iter().find(|d| d.id == *id) {
-                state::queue_key_blob(self.tx, d, &grant)?;
+                state::queue_key_blob(self.tx, &self.me.keys, d, &grant)?;
             }
         }
         Ok(())

@@ -12,6 +12,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::seal::{GrantSigner, SignatureAlg};
 use super::{ReplicaError, state};
 use crate::sync::client::RelayTarget;
 use crate::sync::log::{DeviceId, DeviceInfo};
@@ -114,6 +115,33 @@ impl DeviceKeys {
 
     pub(crate) fn age_identity(&self) -> &age::x25519::Identity {
         &self.age
+    }
+}
+
+/// Key grants are signed with the certificate's key, with ring: ECDSA P-256
+/// (what [`DeviceKeys::generate`] makes), or Ed25519 should a certificate of
+/// that kind ever be stored.
+impl GrantSigner for DeviceKeys {
+    fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<(SignatureAlg, Vec<u8>), ReplicaError> {
+        use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
+        let failed = |_| ReplicaError::Crypto("signing a key grant failed".into());
+        let rng = ring::rand::SystemRandom::new();
+        if let Ok(pair) =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &self.tls_key, &rng)
+        {
+            let signature = pair.sign(&rng, message).map_err(failed)?;
+            return Ok((SignatureAlg::EcdsaP256Sha256, signature.as_ref().to_vec()));
+        }
+        if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&self.tls_key) {
+            return Ok((SignatureAlg::Ed25519, pair.sign(message).as_ref().to_vec()));
+        }
+        Err(ReplicaError::Crypto(
+            "the device key is neither ECDSA P-256 nor Ed25519".into(),
+        ))
     }
 }
 

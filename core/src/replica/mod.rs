@@ -43,6 +43,8 @@ pub enum ReplicaError {
     NotEnrolled,
     #[error("a sealed {0} did not open: damaged, moved, or not for this key")]
     SealBroken(&'static str),
+    #[error("a key grant's signature does not hold for the certificate it carries")]
+    GrantSignature,
     #[error("document {doc} has a change of {bytes} bytes, over the blob limit of {max}")]
     TooLarge {
         doc: String,
@@ -66,7 +68,7 @@ impl HasCode for ReplicaError {
         match self {
             ReplicaError::Vault(e) => e.code(),
             ReplicaError::NotEnrolled => Code::SyncNotEnrolled,
-            ReplicaError::SealBroken(_) => Code::SyncSealBroken,
+            ReplicaError::SealBroken(_) | ReplicaError::GrantSignature => Code::SyncSealBroken,
             ReplicaError::TooLarge { .. } | ReplicaError::Invalid(_) => Code::SyncBlobInvalid,
             ReplicaError::Crypto(_) => Code::Internal,
         }
@@ -77,7 +79,11 @@ impl HasCode for ReplicaError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
     pub at_ms: i64,
-    /// `seal_broken`, `blob_invalid`, `pairing_proof_invalid`, `key_conflict`.
+    /// `seal_broken`, `blob_invalid`, `pairing_proof_invalid`, `key_conflict`,
+    /// `key_signature_invalid` (a key blob not signed by the device the log
+    /// names as its sender), `key_sender_untrusted` (signed by a device that
+    /// may not grant this device keys: unknown, another member's, revoked, or
+    /// one whose pairing proof failed).
     pub kind: String,
     pub code: Code,
     /// The document concerned, or empty.

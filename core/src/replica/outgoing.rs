@@ -142,10 +142,10 @@ fn first_key(tx: &Transaction<'_>, me: &Me, doc: &str) -> Result<(), ReplicaErro
     };
     // Our own first: the relay makes the recipient of a new document's
     // first key blob a reader, and only a reader may send the others.
-    state::queue_key_blob(tx, &me.info, &grant)?;
+    state::queue_key_blob(tx, &me.keys, &me.info, &grant)?;
     for device in state::key_recipients(tx)? {
         if device.member == me.info.member {
-            state::queue_key_blob(tx, &device, &grant)?;
+            state::queue_key_blob(tx, &me.keys, &device, &grant)?;
         }
     }
     Ok(())

@@ -6,6 +6,14 @@
 //! can neither move a blob to another document nor replay it as another
 //! kind. A key travels in a key blob: age-encrypted to one device's X25519
 //! recipient, its plaintext naming the document and epoch it belongs to.
+//!
+//! age does not say who encrypted, so every key grant is also signed by the
+//! granting device with its TLS certificate's key, over a domain-separated
+//! message naming the document, epoch, key (its full SHA-256 id), recipient,
+//! sender and history flag. The signature and the sender's certificate travel
+//! inside the age ciphertext; [`unwrap_key`] checks the signature, and the
+//! caller checks that the certificate's device is the entry's sender and one
+//! it trusts.
 
 use std::str::FromStr;
 
@@ -13,15 +21,24 @@ use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use rustls::pki_types::CertificateDer;
+
 use super::ReplicaError;
-use crate::sync::log::{BlobId, BlobKind};
+use crate::sync::log::{BlobId, BlobKind, DeviceId};
+use crate::sync::pin::CertFingerprint;
 
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 /// Bytes a seal adds to its plaintext.
 pub const SEAL_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 const AAD_MAGIC: &[u8] = b"bloom-seal-v1\0";
-const GRANT_MAGIC: &[u8] = b"bloom-key-v1\0";
+/// The plaintext of a key blob starts with this; v1 (unsigned) is refused.
+const GRANT_MAGIC: &[u8] = b"bloom-key-v2\0";
+/// What a grant's signature is over starts with this (no other signed or
+/// sealed message of Bloom does).
+const GRANT_SIGNED: &[u8] = b"bloom key grant v2\0";
+/// A certificate larger than this in a key blob is malformed.
+const MAX_CERT_LEN: usize = 16 * 1024;
 const BODY_VERSION: u8 = 1;
 
 /// One document key of one epoch. Never printed; zeroed when dropped.
@@ -44,14 +61,21 @@ impl DocKey {
     }
 
     /// Names the key without revealing it: the first 8 bytes of
-    /// SHA-256("bloom key id" ‖ key). The relay compares these.
+    /// [`DocKey::digest`]. The relay compares these.
     pub fn id(&self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&self.digest()[..8]);
+        out
+    }
+
+    /// SHA-256("bloom key id" ‖ key): the key id in full, what a grant's
+    /// signature names the key by.
+    pub fn digest(&self) -> [u8; 32] {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         ctx.update(b"bloom key id");
         ctx.update(&self.0);
-        let digest = ctx.finish();
-        let mut out = [0u8; 8];
-        out.copy_from_slice(&digest.as_ref()[..8]);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
         out
     }
 }
@@ -183,41 +207,167 @@ pub struct Grant {
     pub history: bool,
 }
 
-/// Wraps `grant` with age to the device whose recipient is `recipient`.
-pub fn wrap_key(recipient: &str, grant: &Grant) -> Result<Vec<u8>, ReplicaError> {
+/// The algorithm of a device certificate's key, which signs its grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureAlg {
+    /// ECDSA P-256 with SHA-256, ASN.1 DER signatures (what rcgen makes).
+    EcdsaP256Sha256,
+    Ed25519,
+}
+
+impl SignatureAlg {
+    fn code(self) -> u8 {
+        match self {
+            SignatureAlg::EcdsaP256Sha256 => 1,
+            SignatureAlg::Ed25519 => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Option<SignatureAlg> {
+        match code {
+            1 => Some(SignatureAlg::EcdsaP256Sha256),
+            2 => Some(SignatureAlg::Ed25519),
+            _ => None,
+        }
+    }
+
+    /// Checks the signature with the public key of the certificate (webpki
+    /// reads its SubjectPublicKeyInfo and refuses a key of another algorithm).
+    fn verifier(self) -> &'static dyn rustls::pki_types::SignatureVerificationAlgorithm {
+        match self {
+            SignatureAlg::EcdsaP256Sha256 => webpki::ring::ECDSA_P256_SHA256,
+            SignatureAlg::Ed25519 => webpki::ring::ED25519,
+        }
+    }
+}
+
+/// A device that grants keys: its certificate, and signatures made with the
+/// certificate's private key ([`super::DeviceKeys`]).
+pub trait GrantSigner {
+    /// The certificate (DER); its fingerprint is the device id.
+    fn cert_der(&self) -> &[u8];
+    /// Signs `message` with the certificate's private key.
+    fn sign(&self, message: &[u8]) -> Result<(SignatureAlg, Vec<u8>), ReplicaError>;
+}
+
+/// What a grant's signature covers: everything the grant says, who it is
+/// for and who made it.
+fn signed_message(grant: &Grant, to: &DeviceId, from: &DeviceId) -> Vec<u8> {
+    let mut out = Vec::with_capacity(GRANT_SIGNED.len() + grant.doc.len() + 128);
+    out.extend_from_slice(GRANT_SIGNED);
+    for part in [grant.doc.as_str(), to.as_str(), from.as_str()] {
+        out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.extend_from_slice(&grant.epoch.to_be_bytes());
+    out.extend_from_slice(&grant.key.digest());
+    out.push(u8::from(grant.history));
+    out
+}
+
+/// Signs `grant` as `signer` for device `to` and wraps it with age to `to`'s
+/// recipient (`recipient`). The signature and the signer's certificate are
+/// inside the ciphertext.
+pub fn wrap_key<S: GrantSigner + ?Sized>(
+    recipient: &str,
+    to: &DeviceId,
+    signer: &S,
+    grant: &Grant,
+) -> Result<Vec<u8>, ReplicaError> {
     let recipient = age::x25519::Recipient::from_str(recipient)
         .map_err(|_| ReplicaError::Invalid("a device's age recipient is malformed".into()))?;
-    let mut plain = Zeroizing::new(Vec::with_capacity(64 + grant.doc.len()));
+    let cert = signer.cert_der();
+    let cert_len = u16::try_from(cert.len())
+        .ok()
+        .filter(|&n| usize::from(n) <= MAX_CERT_LEN)
+        .ok_or_else(|| ReplicaError::Invalid("the device certificate is too large".into()))?;
+    let from = CertFingerprint::of_der(cert).device_id();
+    let (alg, signature) = signer.sign(&signed_message(grant, to, &from))?;
+    let mut plain = Zeroizing::new(Vec::with_capacity(
+        128 + grant.doc.len() + cert.len() + signature.len(),
+    ));
     plain.extend_from_slice(GRANT_MAGIC);
     plain.extend_from_slice(&(grant.doc.len() as u32).to_be_bytes());
     plain.extend_from_slice(grant.doc.as_bytes());
     plain.extend_from_slice(&grant.epoch.to_be_bytes());
     plain.extend_from_slice(grant.key.as_bytes());
     plain.push(u8::from(grant.history));
+    plain.push(alg.code());
+    plain.extend_from_slice(&cert_len.to_be_bytes());
+    plain.extend_from_slice(cert);
+    plain.extend_from_slice(&signature);
     age::encrypt(&recipient, &plain).map_err(|e| ReplicaError::Crypto(e.to_string()))
 }
 
-/// Opens a key blob with this device's age identity.
-pub fn unwrap_key(identity: &age::x25519::Identity, body: &[u8]) -> Result<Grant, ReplicaError> {
+/// A grant whose signature holds, and the device that signed it (derived
+/// from the certificate it carried). Whether that device may grant keys is
+/// the caller's to judge.
+#[derive(Debug)]
+pub struct SignedGrant {
+    pub grant: Grant,
+    pub from: DeviceId,
+}
+
+/// Reads the front of a byte slice.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+}
+
+/// Opens a key blob for device `me` with its age identity and checks the
+/// grant's signature: [`ReplicaError::SealBroken`] if it does not open or is
+/// malformed, [`ReplicaError::GrantSignature`] if the signature does not
+/// hold for the certificate it carries.
+pub fn unwrap_key(
+    identity: &age::x25519::Identity,
+    me: &DeviceId,
+    body: &[u8],
+) -> Result<SignedGrant, ReplicaError> {
     let broken = || ReplicaError::SealBroken("key");
     let plain = Zeroizing::new(age::decrypt(identity, body).map_err(|_| broken())?);
-    let rest = plain.strip_prefix(GRANT_MAGIC).ok_or_else(broken)?;
-    let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(broken)?;
-    let len = u32::from_be_bytes(*len) as usize;
-    if rest.len() != len + 4 + 32 + 1 {
+    let mut r = Reader(plain.strip_prefix(GRANT_MAGIC).ok_or_else(broken)?);
+    let len = u32::from_be_bytes(r.array().ok_or_else(broken)?) as usize;
+    let doc = r.take(len).ok_or_else(broken)?;
+    let epoch = u32::from_be_bytes(r.array().ok_or_else(broken)?);
+    let key = DocKey::from_slice(r.take(32).ok_or_else(broken)?).ok_or_else(broken)?;
+    let history = match r.array::<1>().ok_or_else(broken)? {
+        [0] => false,
+        [1] => true,
+        _ => return Err(broken()),
+    };
+    let [alg] = r.array::<1>().ok_or_else(broken)?;
+    let alg = SignatureAlg::from_code(alg).ok_or(ReplicaError::GrantSignature)?;
+    let cert_len = usize::from(u16::from_be_bytes(r.array().ok_or_else(broken)?));
+    if cert_len > MAX_CERT_LEN {
         return Err(broken());
     }
-    let (doc, rest) = rest.split_at(len);
-    let (epoch, rest) = rest.split_at(4);
-    let (key, flag) = rest.split_at(32);
-    let mut epoch_bytes = [0u8; 4];
-    epoch_bytes.copy_from_slice(epoch);
-    Ok(Grant {
+    let cert = r.take(cert_len).ok_or_else(broken)?;
+    let signature = r.0;
+    let grant = Grant {
         doc: String::from_utf8(doc.to_vec()).map_err(|_| broken())?,
-        epoch: u32::from_be_bytes(epoch_bytes),
-        key: DocKey::from_slice(key).ok_or_else(broken)?,
-        history: flag == [1],
-    })
+        epoch,
+        key,
+        history,
+    };
+    let from = CertFingerprint::of_der(cert).device_id();
+    let message = signed_message(&grant, me, &from);
+    let cert = CertificateDer::from(cert);
+    let cert = webpki::EndEntityCert::try_from(&cert).map_err(|_| ReplicaError::GrantSignature)?;
+    cert.verify_signature(alg.verifier(), &message, signature)
+        .map_err(|_| ReplicaError::GrantSignature)?;
+    Ok(SignedGrant { grant, from })
 }
 
 /// A fresh random blob id.
@@ -231,6 +381,7 @@ pub fn new_blob_id() -> Result<BlobId, ReplicaError> {
 mod tests {
     use super::*;
     use crate::HasCode;
+    use crate::replica::DeviceKeys;
 
     fn binding(doc: &str, kind: BlobKind) -> Binding<'_> {
         Binding {
@@ -268,25 +419,137 @@ mod tests {
         assert!(open(&key, &b, &body[..10]).is_err());
     }
 
-    #[test]
-    fn a_key_grant_round_trips_and_names_its_document() {
-        let identity = age::x25519::Identity::generate();
-        let grant = Grant {
-            doc: "doc-a".into(),
-            epoch: 3,
+    fn grant(doc: &str, epoch: u32, history: bool) -> Grant {
+        Grant {
+            doc: doc.into(),
+            epoch,
             key: DocKey::generate().unwrap(),
-            history: true,
-        };
-        let body = wrap_key(&identity.to_public().to_string(), &grant).unwrap();
-        let back = unwrap_key(&identity, &body).unwrap();
+            history,
+        }
+    }
+
+    fn device() -> (DeviceKeys, DeviceId) {
+        let keys = DeviceKeys::generate().unwrap();
+        let id = keys.device_id();
+        (keys, id)
+    }
+
+    #[test]
+    fn a_key_grant_round_trips_signed_and_names_its_document_and_sender() {
+        let identity = age::x25519::Identity::generate();
+        let (sender, sender_id) = device();
+        let me = DeviceId("0123456789abcdef0123456789abcdef".into());
+        let grant = grant("doc-a", 3, true);
+        let body = wrap_key(&identity.to_public().to_string(), &me, &sender, &grant).unwrap();
+        let back = unwrap_key(&identity, &me, &body).unwrap();
         assert_eq!(
-            (back.doc.as_str(), back.epoch, back.history),
+            (
+                back.grant.doc.as_str(),
+                back.grant.epoch,
+                back.grant.history
+            ),
             ("doc-a", 3, true)
         );
-        assert_eq!(back.key, grant.key);
+        assert_eq!(back.grant.key, grant.key);
+        assert_eq!(back.from, sender_id);
         let stranger = age::x25519::Identity::generate();
-        assert!(unwrap_key(&stranger, &body).is_err());
-        assert!(!format!("{grant:?}").contains(&crate::hex::encode(grant.key.as_bytes())));
+        let err = unwrap_key(&stranger, &me, &body).unwrap_err();
+        assert!(matches!(err, ReplicaError::SealBroken(_)), "{err:?}");
+        assert!(!format!("{grant:?} {back:?}").contains(&crate::hex::encode(grant.key.as_bytes())));
+        assert!(unwrap_key(&identity, &me, &body[..body.len() - 1]).is_err());
+    }
+
+    /// Signs what it is told to instead of what it is asked, or with a key
+    /// that is not its certificate's.
+    struct Forger<'a> {
+        cert: &'a [u8],
+        keys: &'a DeviceKeys,
+        message: Option<Vec<u8>>,
+        alg: Option<SignatureAlg>,
+    }
+
+    impl GrantSigner for Forger<'_> {
+        fn cert_der(&self) -> &[u8] {
+            self.cert
+        }
+
+        fn sign(&self, message: &[u8]) -> Result<(SignatureAlg, Vec<u8>), ReplicaError> {
+            let (alg, sig) = self.keys.sign(self.message.as_deref().unwrap_or(message))?;
+            Ok((self.alg.unwrap_or(alg), sig))
+        }
+    }
+
+    #[test]
+    fn a_grant_whose_signature_does_not_hold_is_refused() {
+        let identity = age::x25519::Identity::generate();
+        let recipient = identity.to_public().to_string();
+        let (alice, alice_id) = device();
+        let (mallory, _) = device();
+        let me = DeviceId("0123456789abcdef0123456789abcdef".into());
+        let other = DeviceId("fedcba9876543210fedcba9876543210".into());
+        let g = grant("doc-a", 3, false);
+        let honest = |message: Option<Vec<u8>>, alg: Option<SignatureAlg>| Forger {
+            cert: alice.cert_der(),
+            keys: &alice,
+            message,
+            alg,
+        };
+        let altered = |f: &dyn Fn(&mut Grant)| {
+            let mut changed = Grant {
+                doc: g.doc.clone(),
+                key: g.key.clone(),
+                ..g
+            };
+            f(&mut changed);
+            Some(signed_message(&changed, &me, &alice_id))
+        };
+        let forgeries: Vec<(&str, Forger<'_>)> = vec![
+            // The relay's attack: Alice's (public) certificate, its own key.
+            (
+                "another key",
+                Forger {
+                    cert: alice.cert_der(),
+                    keys: &mallory,
+                    message: None,
+                    alg: None,
+                },
+            ),
+            (
+                "another document",
+                honest(altered(&|g| g.doc = "doc-b".into()), None),
+            ),
+            ("another epoch", honest(altered(&|g| g.epoch = 4), None)),
+            ("with history", honest(altered(&|g| g.history = true), None)),
+            (
+                "another key",
+                honest(altered(&|g| g.key = DocKey::generate().unwrap()), None),
+            ),
+            (
+                "for another device",
+                honest(Some(signed_message(&g, &other, &alice_id)), None),
+            ),
+            (
+                "from another device",
+                honest(Some(signed_message(&g, &me, &other)), None),
+            ),
+            (
+                "another algorithm",
+                honest(None, Some(SignatureAlg::Ed25519)),
+            ),
+        ];
+        for (what, forger) in forgeries {
+            let body = wrap_key(&recipient, &me, &forger, &g).unwrap();
+            let err = unwrap_key(&identity, &me, &body).unwrap_err();
+            assert!(
+                matches!(err, ReplicaError::GrantSignature),
+                "{what}: {err:?}"
+            );
+        }
+        // A genuine grant for Alice's other device does not hold for this one.
+        let body = wrap_key(&recipient, &other, &alice, &g).unwrap();
+        let err = unwrap_key(&identity, &me, &body).unwrap_err();
+        assert!(matches!(err, ReplicaError::GrantSignature), "{err:?}");
+        assert!(unwrap_key(&identity, &other, &body).is_ok());
     }
 
     #[test]

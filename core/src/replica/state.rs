@@ -4,6 +4,7 @@
 use automerge::ChangeHash;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::identity::DeviceKeys;
 use super::seal::{self, DocKey, Grant};
 use super::{ReplicaError, Warning};
 use crate::Code;
@@ -187,9 +188,11 @@ pub fn all_keys(conn: &Connection) -> Result<Vec<(String, u32, DocKey)>, Replica
     Ok(out)
 }
 
-/// Queues `grant` for `to` (one key blob), unless one is already queued.
+/// Queues `grant` for `to` (one key blob, signed by `me`), unless one is
+/// already queued.
 pub fn queue_key_blob(
     conn: &Connection,
+    me: &DeviceKeys,
     to: &DeviceInfo,
     grant: &Grant,
 ) -> Result<(), ReplicaError> {
@@ -202,7 +205,7 @@ pub fn queue_key_blob(
     if queued {
         return Ok(());
     }
-    let body = seal::wrap_key(&to.age_recipient, grant)?;
+    let body = seal::wrap_key(&to.age_recipient, &to.id, me, grant)?;
     conn.execute(
         "INSERT INTO sync_outbox (blob_id, doc, kind, epoch, key_id, to_device, body)
          VALUES (?1, ?2, 'key', ?3, ?4, ?5, ?6)",
@@ -288,6 +291,22 @@ pub fn device(conn: &Connection, id: &DeviceId) -> Result<Option<DeviceInfo>, Re
             device_row,
         )
         .optional()?)
+}
+
+/// Whether this device takes document keys from `sender`: a device of
+/// `member` (this device's own) that it knows, that is not revoked (whenever
+/// the grant was made: a revoked device may be in an attacker's hands) and
+/// whose pairing proof did not fail here. This device itself qualifies.
+pub fn may_grant(conn: &Connection, sender: &DeviceId, member: &str) -> Result<bool, ReplicaError> {
+    Ok(conn
+        .query_row(
+            "SELECT member = ?2 AND revoked_ms IS NULL AND vouched >= 0
+             FROM sync_devices WHERE id = ?1",
+            params![sender.as_str(), member],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// Adds or refreshes a device; a revocation once known is never undone.
