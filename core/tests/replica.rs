@@ -904,7 +904,7 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     let genuine = relay
         .log
         .iter()
-        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id)))
+        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id) && k.doc == n))
         .cloned()
         .unwrap();
     let relabelled = relay.push(Some(b.id.clone()), genuine.item.clone());
