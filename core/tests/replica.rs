@@ -211,6 +211,7 @@ impl Device {
             name: format!("device {}", &self.id.as_str()[..6]),
             age_recipient: self.recipient.clone(),
             pairing_proof: proof,
+            paired_by: None,
             enrolled_ms: 1_000,
             revoked_ms: None,
         }

@@ -257,6 +257,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceInfo> {
         name: r.get(2)?,
         age_recipient: r.get(3)?,
         pairing_proof: None,
+        paired_by: None,
         enrolled_ms: r.get(4)?,
         revoked_ms: r.get(5)?,
     })

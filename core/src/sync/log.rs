@@ -128,6 +128,9 @@ pub struct DeviceInfo {
     /// the device id and recipient, so the device that made the code can check
     /// the relay did not swap the new device's key.
     pub pairing_proof: Option<[u8; 32]>,
+    /// For a device added by pairing: the device whose pairing code it used
+    /// (the only one that can check `pairing_proof`).
+    pub paired_by: Option<DeviceId>,
     /// Milliseconds since the epoch.
     pub enrolled_ms: i64,
     pub revoked_ms: Option<i64>,

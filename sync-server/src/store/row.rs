@@ -147,6 +147,7 @@ pub struct DeviceRow {
     pub name: String,
     pub age_recipient: String,
     pub pairing_proof: Option<Vec<u8>>,
+    pub paired_by: Option<String>,
     pub enrolled_ms: i64,
     pub revoked_ms: Option<i64>,
 }
@@ -162,6 +163,7 @@ impl DeviceRow {
                 .pairing_proof
                 .map(|p| fixed(Some(&p), "pairing proof"))
                 .transpose()?,
+            paired_by: self.paired_by.map(DeviceId),
             enrolled_ms: self.enrolled_ms,
             revoked_ms: self.revoked_ms,
         })

@@ -10,7 +10,7 @@ use crate::store::rules::{self, Facts, KnownId, Plan, Recipient};
 use crate::store::{Appended, BlobRefusal, InviteKind, NewDevice, NewInvite, Quotas, StoreError};
 
 const DEVICE_COLUMNS: &str =
-    "id, member, name, age_recipient, pairing_proof, enrolled_ms, revoked_ms";
+    "id, member, name, age_recipient, pairing_proof, enrolled_ms, revoked_ms, paired_by";
 
 /// Starts a log write: takes the head lock, returns the head.
 async fn begin(c: &mut Client) -> Result<(Transaction<'_>, u64), StoreError> {
@@ -83,6 +83,7 @@ fn read_device(r: &tokio_postgres::Row) -> Result<DeviceInfo, StoreError> {
         name: r.try_get(2)?,
         age_recipient: r.try_get(3)?,
         pairing_proof: r.try_get(4)?,
+        paired_by: r.try_get(7)?,
         enrolled_ms: r.try_get(5)?,
         revoked_ms: r.try_get(6)?,
     }
@@ -164,6 +165,7 @@ pub async fn enroll(
         return Err(StoreError::InviteInvalid);
     }
     // A pairing invite adds a device for the member of the device that made it.
+    let by_device = by.clone().map(DeviceId);
     let member = match by {
         None => member,
         Some(by) => match device(&tx, &by).await? {
@@ -181,13 +183,14 @@ pub async fn enroll(
         name: new.name,
         age_recipient: new.age_recipient,
         pairing_proof: new.pairing_proof,
+        paired_by: by_device.clone(),
         enrolled_ms: now_ms,
         revoked_ms: None,
     };
     tx.execute(
         "INSERT INTO devices (id, member, name, age_recipient, pairing_proof, enrolled_ms,
-                              enrolled_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                              enrolled_seq, paired_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &info.id.as_str(),
             &info.member,
@@ -196,6 +199,7 @@ pub async fn enroll(
             &info.pairing_proof.map(|p| p.to_vec()),
             &now_ms,
             &to_i64(seq)?,
+            &info.paired_by.as_ref().map(DeviceId::as_str),
         ],
     )
     .await?;

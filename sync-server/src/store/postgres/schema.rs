@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS devices (
     revoked_ms BIGINT,
     revoked_seq BIGINT,
     last_seen_ms BIGINT,
+    paired_by TEXT,
     stored_bytes BIGINT NOT NULL DEFAULT 0
 );
 

@@ -47,7 +47,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 pub const DEVICE_COLUMNS: &str =
-    "id, member, name, age_recipient, pairing_proof, enrolled_ms, revoked_ms";
+    "id, member, name, age_recipient, pairing_proof, enrolled_ms, revoked_ms, paired_by";
 
 pub fn read_device(r: &rusqlite::Row<'_>) -> rusqlite::Result<row::DeviceRow> {
     Ok(row::DeviceRow {
@@ -56,6 +56,7 @@ pub fn read_device(r: &rusqlite::Row<'_>) -> rusqlite::Result<row::DeviceRow> {
         name: r.get(2)?,
         age_recipient: r.get(3)?,
         pairing_proof: r.get(4)?,
+        paired_by: r.get(7)?,
         enrolled_ms: r.get(5)?,
         revoked_ms: r.get(6)?,
     })
@@ -89,6 +90,7 @@ pub fn enroll(
         return Err(StoreError::InviteInvalid);
     }
     // A pairing invite adds a device for the member of the device that made it.
+    let by_device = by.clone().map(DeviceId);
     let member = match by {
         None => member,
         Some(by) => match device(tx, &by)? {
@@ -106,13 +108,14 @@ pub fn enroll(
         name: new.name,
         age_recipient: new.age_recipient,
         pairing_proof: new.pairing_proof,
+        paired_by: by_device.clone(),
         enrolled_ms: now_ms,
         revoked_ms: None,
     };
     tx.execute(
         "INSERT INTO devices (id, member, name, age_recipient, pairing_proof, enrolled_ms,
-                              enrolled_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                              enrolled_seq, paired_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             info.id.as_str(),
             info.member,
@@ -120,7 +123,8 @@ pub fn enroll(
             info.age_recipient,
             info.pairing_proof.map(|p| p.to_vec()),
             now_ms,
-            to_i64(seq)?
+            to_i64(seq)?,
+            info.paired_by.as_ref().map(DeviceId::as_str)
         ],
     )?;
     let item = LogItem::DeviceEnrolled(info.clone());

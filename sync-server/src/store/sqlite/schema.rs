@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS devices (
     revoked_ms INTEGER,
     revoked_seq INTEGER,
     last_seen_ms INTEGER,
+    paired_by TEXT,
     stored_bytes INTEGER NOT NULL DEFAULT 0
 );
 
