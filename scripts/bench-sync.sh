@@ -94,7 +94,13 @@ for backend in sqlite postgres; do
 done
 if wants initial; then run initial --clients "$CLIENTS" --notes "$NOTES"; fi
 if wants idle; then
-  for n in $IDLE_COUNTS; do run idle --devices "$n" --sockets 4 --hold "$HOLD" --ping 2; done
+  # sockets:ping — the engine's 2-s application ping over 4 and 32 shared
+  # client sockets, then QUIC keep-alives alone.
+  for n in $IDLE_COUNTS; do
+    for v in 4:2 32:2 32:0; do
+      run idle --devices "$n" --sockets "${v%:*}" --hold "$HOLD" --ping "${v#*:}"
+    done
+  done
 fi
 
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"

@@ -44,7 +44,9 @@ use bloom_core::chart::NewClient;
 use bloom_core::note::Template;
 use bloom_core::records::{client, note};
 use bloom_core::replica::{self, DeviceKeys};
-use bloom_core::sync::client::{ALPN, ClientIdentity, ClientSettings, RelayClient, SERVER_NAME};
+use bloom_core::sync::client::{
+    ALPN, ClientIdentity, ClientSettings, RelayClient, RelayTarget, SERVER_NAME,
+};
 use bloom_core::sync::enroll;
 use bloom_core::sync::invite::Invite;
 use bloom_core::sync::log::{Blob, BlobId, BlobKind, DeviceId};
@@ -329,6 +331,22 @@ fn udp_counters() -> HashMap<String, u64> {
     out
 }
 
+/// Packets the kernel dropped on one UDP socket of this machine (the last
+/// column of `/proc/net/udp`), by local port.
+fn udp_drops(port: u16) -> u64 {
+    let text = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
+    let suffix = format!(":{port:04X}");
+    text.lines()
+        .skip(1)
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|a| a.ends_with(&suffix))
+        })
+        .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+        .sum()
+}
+
 // ---------------------------------------------------------------- raw devices
 
 fn identity(keys: &DeviceKeys) -> ClientIdentity {
@@ -548,6 +566,7 @@ async fn latency_e2e(args: &Args, root: &Path) -> Result<()> {
         .await;
     let mut e2e = Vec::new();
     let mut commit = Vec::new();
+    let mut acked = Vec::new();
     for i in 0..count {
         let text = format!("Session notes, revision {i}: sleep, the new job, her sister.");
         let t0 = Instant::now();
@@ -557,10 +576,24 @@ async fn latency_e2e(args: &Args, root: &Path) -> Result<()> {
         commit.push(t0.elapsed());
         a.nudge();
         let deadline = t0 + Duration::from_secs(20);
+        // Also when A's outbox is empty again (the relay acknowledged the
+        // upload): splits the figure into A's side and the rest.
+        let (mut seen, mut sent) = (None, None);
         loop {
-            let got = tokio::task::block_in_place(|| b.with(|v| note_text(v, &note_id)));
-            if got.as_deref() == Some(text.as_str()) {
-                e2e.push(t0.elapsed());
+            if sent.is_none()
+                && tokio::task::block_in_place(|| a.with(|v| replica::pending_uploads(v)))? == 0
+            {
+                sent = Some(t0.elapsed());
+            }
+            if seen.is_none() {
+                let got = tokio::task::block_in_place(|| b.with(|v| note_text(v, &note_id)));
+                if got.as_deref() == Some(text.as_str()) {
+                    seen = Some(t0.elapsed());
+                }
+            }
+            if let (Some(seen), Some(sent)) = (seen, sent) {
+                e2e.push(seen);
+                acked.push(sent);
                 break;
             }
             if Instant::now() > deadline {
@@ -576,6 +609,13 @@ async fn latency_e2e(args: &Args, root: &Path) -> Result<()> {
     summary(
         &format!("latency-e2e {} A-local-commit", args.backend_name()),
         &mut commit,
+    );
+    summary(
+        &format!(
+            "latency-e2e {} A-edit-to-A-outbox-acknowledged",
+            args.backend_name()
+        ),
+        &mut acked,
     );
     a.stop_sync();
     b.stop_sync();
@@ -985,14 +1025,17 @@ async fn idle(args: &Args, root: &Path) -> Result<()> {
     let mut keys = Vec::with_capacity(devices);
     {
         let store = bloom_relay::relay::open_storage(&config).await?;
-        enroll_in_store(&store, devices, |_| {
+        // Two more than asked: the writer used below, enrolled the same way
+        // (enrolling over QUIC fails beyond ~7,000 devices: see docs/benchmarks.md).
+        enroll_in_store(&store, devices + 1, |_| {
             let k = DeviceKeys::generate()?;
             let id = k.device_id();
-            keys.push((k.cert_der().to_vec(), k.tls_key_pkcs8().to_vec()));
+            keys.push(k);
             Ok(id)
         })
         .await?;
     }
+    let writer_keys = keys.pop().ok_or_else(|| anyhow!("no writer"))?;
     println!(
         "# enrolled {devices} devices through the store in {:.1}s",
         t.elapsed().as_secs_f64()
@@ -1000,13 +1043,18 @@ async fn idle(args: &Args, root: &Path) -> Result<()> {
     let relay = ChildRelay::start(&data_dir, config.postgres_url.as_deref()).await?;
     let addr: std::net::SocketAddr = format!("127.0.0.1:{}", relay.quic).parse()?;
     let idle_rss = proc_stat(relay.pid())?;
-    let head = {
-        // A head to subscribe from: every device is caught up.
-        let a = raw_device(&relay, "probe").await?;
-        let seq = upload(&a.client, vec![change("note/probe", 100)]).await?[0];
-        a.client.close();
-        seq
+    let target = RelayTarget {
+        addr: addr.to_string(),
+        fingerprint: pin,
     };
+    let settings = ClientSettings {
+        identity: Some(identity(&writer_keys)),
+        idle_timeout: Duration::from_secs(30),
+        ..ClientSettings::default()
+    };
+    let writer = RelayClient::connect(&target, AGENT, &settings).await?;
+    // A head to subscribe from: every device is caught up.
+    let head = upload(&writer, vec![change("note/fanout", 100)]).await?[0];
     let endpoints = (0..sockets)
         .map(|_| quinn::Endpoint::client("127.0.0.1:0".parse()?).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
@@ -1016,8 +1064,8 @@ async fn idle(args: &Args, root: &Path) -> Result<()> {
     let udp_before = udp_counters();
     let t = Instant::now();
     let mut tasks = Vec::with_capacity(devices);
-    for (i, (cert, key)) in keys.into_iter().enumerate() {
-        let config = device_config(pin, cert, key)?;
+    for (i, k) in keys.into_iter().enumerate() {
+        let config = device_config(pin, k.cert_der().to_vec(), k.tls_key_pkcs8().to_vec())?;
         let endpoint = endpoints[i % sockets].clone();
         let (stats, stop, gate) = (stats.clone(), stop_rx.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
@@ -1066,6 +1114,15 @@ async fn idle(args: &Args, root: &Path) -> Result<()> {
     let end = proc_stat(relay.pid())?;
     let cpu = (end.cpu_ticks - start.cpu_ticks) as f64 / ticks / hold_secs as f64 * 100.0;
     let udp_after = udp_counters();
+    let client_drops: u64 = endpoints
+        .iter()
+        .filter_map(|e| e.local_addr().ok())
+        .map(|a| udp_drops(a.port()))
+        .sum();
+    println!(
+        "# UDP drops so far: relay socket {}, the {sockets} client sockets {client_drops}",
+        udp_drops(relay.quic)
+    );
     let udp_delta = |k: &str| udp_after.get(k).unwrap_or(&0) - udp_before.get(k).unwrap_or(&0);
     println!(
         "RESULT idle {} {devices}dev {sockets}sockets ping{}s: subscribed {subscribed}, setup {:.1}s; relay RSS before devices {} MiB, after setup {} MiB, end of {hold_secs}s idle {} MiB (peak sampled {} MiB, VmHWM {} MiB), {} threads; relay CPU while idle {cpu:.0}% of one core; during idle: {} dropped, {} pings ok ({:.0}/s), {} ping failures; UDP InErrors +{} RcvbufErrors +{} SndbufErrors +{}",
@@ -1087,11 +1144,10 @@ async fn idle(args: &Args, root: &Path) -> Result<()> {
         udp_delta("SndbufErrors"),
     );
     // One upload while everybody listens: every subscription loop wakes.
-    let writer = raw_device(&relay, "writer").await?;
     let c0 = proc_stat(relay.pid())?;
     let t = Instant::now();
     for _ in 0..5 {
-        upload(&writer.client, vec![change("note/fanout", 1024)]).await?;
+        upload(&writer, vec![change("note/fanout", 1024)]).await?;
     }
     let answered = t.elapsed() / 5;
     tokio::time::sleep(Duration::from_secs(5)).await;
