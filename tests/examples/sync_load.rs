@@ -30,7 +30,7 @@
 //!
 //! Nothing here asserts a time: it measures and prints.
 
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::print_stdout)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
