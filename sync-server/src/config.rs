@@ -135,10 +135,14 @@ impl Config {
                 message: "must not be empty".into(),
             });
         }
-        if !(1024..=64 * 1024 * 1024).contains(&self.max_frame_bytes) {
+        // Devices send frames up to the protocol's default size (a full
+        // upload, the largest blob) and read no larger ones, so the relay
+        // must accept at least that much; more only helps other tools.
+        let min = bloom_core::sync::proto::DEFAULT_MAX_FRAME;
+        if !(min..=64 * 1024 * 1024).contains(&self.max_frame_bytes) {
             return Err(ConfigError::Invalid {
                 key: "max_frame_bytes",
-                message: "must be between 1 KiB and 64 MiB".into(),
+                message: format!("must be between {min} bytes (1 MiB) and 64 MiB"),
             });
         }
         Ok(())

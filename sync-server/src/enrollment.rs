@@ -1,7 +1,7 @@
 //! Enrolling a device with a one-time token, and making pairing tokens.
 
 use bloom_core::sync::log::{DeviceId, DeviceInfo};
-use bloom_core::sync::proto::Message;
+use bloom_core::sync::proto::{Message, Token};
 use bloom_core::{Code, HasCode};
 
 use crate::quic::{QuicContext, now_ms};
@@ -64,7 +64,11 @@ pub async fn enroll<S: RelayStore>(
         age_recipient,
         pairing_proof,
     };
-    match ctx.store.enroll(token_hash(&token), device, now_ms()).await {
+    match ctx
+        .store
+        .enroll(token_hash(&token.0), device, now_ms())
+        .await
+    {
         Ok(device) => {
             tracing::info!(device = %device.id, member = %device.member, "device enrolled");
             Ok(device)
@@ -109,7 +113,10 @@ pub async fn pair<S: RelayStore>(ctx: &QuicContext<S>, device: &DeviceInfo) -> M
         created_ms: now,
     };
     match ctx.store.create_invite(invite).await {
-        Ok(()) => Message::PairingToken { token, expires_ms },
+        Ok(()) => Message::PairingToken {
+            token: Token(token),
+            expires_ms,
+        },
         Err(e) => Message::error(e.code(), "the relay could not make a pairing token"),
     }
 }

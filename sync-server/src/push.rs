@@ -7,14 +7,15 @@
 
 use bloom_core::HasCode;
 use bloom_core::sync::log::{DeviceId, Entry};
-use bloom_core::sync::proto::{self, Message};
+use bloom_core::sync::proto::{self, DEFAULT_MAX_FRAME, Message};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::quic::QuicContext;
 use crate::store::{RelayStore, StoreEvent};
 
-/// Entries read from the store at a time.
-const PAGE: usize = 256;
+/// Entries read from the store at a time: with blobs up to 768 KiB, this
+/// bounds what one subscription holds in memory (~24 MiB at worst).
+const PAGE: usize = 32;
 /// Room for a frame's fixed parts besides the entries.
 const FRAME_SLACK: usize = 1024;
 
@@ -32,6 +33,11 @@ pub async fn run<S: RelayStore>(
     let mut first = true;
     let mut listening = true;
     loop {
+        // Read before the page: once caught up, everything up to here that
+        // this device may read is in the page, so the cursor can skip the
+        // rest (other devices' documents) instead of rescanning it on every
+        // append.
+        let head = ctx.store.head().await.unwrap_or(cursor);
         let page = match ctx.store.since(device, cursor, PAGE).await {
             Ok(page) => page,
             Err(e) => {
@@ -46,9 +52,11 @@ pub async fn run<S: RelayStore>(
             }
         };
         let caught_up = page.len() < PAGE;
-        let head = ctx.store.head().await.unwrap_or(cursor);
         if let Some(last) = page.last() {
             cursor = last.seq;
+        }
+        if caught_up {
+            cursor = cursor.max(head);
         }
         if !page.is_empty() || first {
             first = false;
@@ -88,7 +96,8 @@ pub async fn run<S: RelayStore>(
     }
 }
 
-/// Sends a page as one or more frames, each within the frame limit.
+/// Sends a page as one or more frames, each within the frame limit the
+/// device reads with.
 async fn send_page<S: RelayStore>(
     ctx: &QuicContext<S>,
     send: &mut quinn::SendStream,
@@ -96,38 +105,41 @@ async fn send_page<S: RelayStore>(
     head: u64,
     caught_up: bool,
 ) -> Result<(), proto::FrameError> {
-    let budget = ctx.max_frame.saturating_sub(FRAME_SLACK);
+    let budget = ctx
+        .max_frame
+        .min(DEFAULT_MAX_FRAME)
+        .saturating_sub(FRAME_SLACK);
     let mut batch: Vec<Entry> = Vec::new();
     let mut size = 0;
-    let total = page.len();
-    for (i, entry) in page.into_iter().enumerate() {
-        let entry_size = entry_size(&entry);
+    for entry in page {
+        let entry_size = postcard::to_stdvec(&entry)
+            .map(|b| b.len())
+            .unwrap_or(usize::MAX);
+        if entry_size > budget {
+            // The store keeps entries below the frame limit (blob size
+            // limit, revocations in chunks); one that is not cannot be sent.
+            tracing::error!(seq = entry.seq, "a log entry is larger than a frame");
+            return Err(proto::FrameError::Oversized {
+                len: entry_size,
+                max: budget,
+            });
+        }
         if !batch.is_empty() && size + entry_size > budget {
             let msg = Message::Entries {
                 entries: std::mem::take(&mut batch),
                 head,
                 caught_up: false,
             };
-            proto::write_frame(send, &msg, ctx.max_frame).await?;
+            proto::write_frame(send, &msg, DEFAULT_MAX_FRAME).await?;
             size = 0;
         }
         size += entry_size;
         batch.push(entry);
-        if i + 1 == total {
-            break;
-        }
     }
     let msg = Message::Entries {
         entries: batch,
         head,
         caught_up,
     };
-    proto::write_frame(send, &msg, ctx.max_frame).await
-}
-
-fn entry_size(entry: &Entry) -> usize {
-    match &entry.item {
-        bloom_core::sync::log::LogItem::Blob(blob) => blob.body.len() + blob.doc.len() + 96,
-        _ => 512,
-    }
+    proto::write_frame(send, &msg, DEFAULT_MAX_FRAME).await
 }

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use bloom_core::HasCode;
@@ -42,6 +43,13 @@ pub enum Peer {
     Unenrolled(DeviceId),
     /// An enrolled device.
     Device(DeviceInfo),
+}
+
+/// What one connection remembers between its streams.
+struct ConnState {
+    peer: RwLock<Peer>,
+    enroll_attempts: AtomicU32,
+    subscribed: AtomicBool,
 }
 
 /// Enrollment attempts one connection may make before it is closed.
@@ -105,18 +113,18 @@ async fn handle_connection<S: RelayStore>(conn: quinn::Connection, ctx: Arc<Quic
             return;
         }
     };
-    let peer = Arc::new(RwLock::new(peer));
-    let attempts = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let state = Arc::new(ConnState {
+        peer: RwLock::new(peer),
+        enroll_attempts: AtomicU32::new(0),
+        subscribed: AtomicBool::new(false),
+    });
     loop {
         match conn.accept_bi().await {
             Ok((send, recv)) => {
                 let ctx = ctx.clone();
-                let peer = peer.clone();
+                let state = state.clone();
                 let conn = conn.clone();
-                let attempts = attempts.clone();
-                tokio::spawn(async move {
-                    handle_stream(send, recv, &ctx, &peer, &conn, &attempts).await
-                });
+                tokio::spawn(async move { handle_stream(send, recv, &ctx, &state, &conn).await });
             }
             Err(e) => {
                 tracing::debug!(reason = %e, "device disconnected");
@@ -124,7 +132,7 @@ async fn handle_connection<S: RelayStore>(conn: quinn::Connection, ctx: Arc<Quic
             }
         }
     }
-    if let Peer::Device(device) = &*peer.read().await {
+    if let Peer::Device(device) = &*state.peer.read().await {
         ctx.devices.unregister(&device.id, &conn);
     }
     ctx.metrics.connection_closed();
@@ -170,9 +178,8 @@ async fn handle_stream<S: RelayStore>(
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
     ctx: &QuicContext<S>,
-    peer: &RwLock<Peer>,
+    state: &ConnState,
     conn: &quinn::Connection,
-    attempts: &std::sync::atomic::AtomicU32,
 ) {
     loop {
         let msg = match proto::read_frame(&mut recv, ctx.max_frame).await {
@@ -194,7 +201,7 @@ async fn handle_stream<S: RelayStore>(
         };
         ctx.metrics.frame(msg.kind());
         if let Message::Subscribe { since } = msg {
-            let device = match &*peer.read().await {
+            let device = match &*state.peer.read().await {
                 Peer::Device(device) => device.clone(),
                 _ => {
                     let _ = proto::write_frame(&mut send, &not_enrolled(), ctx.max_frame).await;
@@ -202,10 +209,21 @@ async fn handle_stream<S: RelayStore>(
                     return;
                 }
             };
+            // One subscription per connection: each holds a page in memory.
+            if state.subscribed.swap(true, Ordering::AcqRel) {
+                let refusal = Message::error(
+                    bloom_core::Code::RelayProtocol,
+                    "this connection already has a subscription",
+                );
+                let _ = proto::write_frame(&mut send, &refusal, ctx.max_frame).await;
+                let _ = send.finish();
+                return;
+            }
             push::run(ctx, &device.id, since, send, recv, conn).await;
+            state.subscribed.store(false, Ordering::Release);
             return;
         }
-        let reply = answer(msg, ctx, peer, conn, attempts).await;
+        let reply = answer(msg, ctx, state, conn).await;
         if let Message::Error { code, .. } = &reply
             && let Some(code) = bloom_core::Code::parse(code)
         {
@@ -224,11 +242,10 @@ async fn handle_stream<S: RelayStore>(
 async fn answer<S: RelayStore>(
     msg: Message,
     ctx: &QuicContext<S>,
-    peer: &RwLock<Peer>,
+    state: &ConnState,
     conn: &quinn::Connection,
-    attempts: &std::sync::atomic::AtomicU32,
 ) -> Message {
-    let current = peer.read().await.clone();
+    let current = state.peer.read().await.clone();
     match (msg, current) {
         (Message::Hello { .. }, current) => Message::Welcome {
             relay_version: ctx.relay_version.clone(),
@@ -242,7 +259,7 @@ async fn answer<S: RelayStore>(
         (msg @ Message::Enroll { .. }, Peer::Unenrolled(id)) => {
             // Tokens are 128-bit, but there is no reason to let one
             // connection keep guessing.
-            if attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= MAX_ENROLL_ATTEMPTS {
+            if state.enroll_attempts.fetch_add(1, Ordering::Relaxed) >= MAX_ENROLL_ATTEMPTS {
                 conn.close(0u32.into(), b"too many enrollment attempts");
                 return Message::error(bloom_core::Code::SyncInviteInvalid, "too many attempts");
             }
@@ -251,7 +268,7 @@ async fn answer<S: RelayStore>(
                     if !ctx.devices.register(&device.id, conn) {
                         return Message::error(bloom_core::Code::SyncDeviceRevoked, "revoked");
                     }
-                    *peer.write().await = Peer::Device(device.clone());
+                    *state.peer.write().await = Peer::Device(device.clone());
                     Message::Enrolled { device }
                 }
                 Err(reply) => reply,

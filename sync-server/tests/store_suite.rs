@@ -47,6 +47,7 @@ on_both!(
     a_snapshot_compacts_and_a_new_reader_gets_snapshot_and_tail,
     quotas_count_stored_bytes,
     revocation_removes_access_and_names_the_documents,
+    a_wide_revocation_is_split_into_entries_that_fit_a_frame,
     since_pages_in_order,
     events_announce_appends_and_revocations,
     touch_records_last_seen,
@@ -518,6 +519,52 @@ async fn revocation_removes_access_and_names_the_documents<F: Fixture>(fx: &F) {
     stored(&s, &a, change(13, "d1", 2, 1)).await;
     // d3 was never readable by the revoked device: its epoch 1 stays fine.
     stored(&s, &c, change(14, "d3", 1, 1)).await;
+}
+
+async fn a_wide_revocation_is_split_into_entries_that_fit_a_frame<F: Fixture>(fx: &F) {
+    let s = fx.open(q()).await;
+    let (a, b) = (enrolled(&s, 1).await, enrolled(&s, 2).await);
+    let docs = 600u32;
+    let mut blobs = Vec::new();
+    for d in 0..docs {
+        let doc = format!("doc-{d:04}");
+        blobs.push(key(2 * d + 100, &doc, 1, 1, &a));
+        blobs.push(key(2 * d + 101, &doc, 1, 1, &b));
+    }
+    for batch in blobs.chunks(200) {
+        for r in s.append(&a, batch.to_vec(), T0).await.unwrap() {
+            assert!(matches!(r, Appended::Stored { .. }), "{r:?}");
+        }
+    }
+    let head = s.head().await.unwrap();
+    let listed = s.revoke(&b, T0 + 1).await.unwrap();
+    assert_eq!(listed.len(), docs as usize);
+    let news = s.since(&a, head, 100).await.unwrap();
+    assert_eq!(news.len(), 3, "600 documents in chunks of 256");
+    let mut seen = 0;
+    for entry in &news {
+        match &entry.item {
+            LogItem::DeviceRevoked { device, docs } => {
+                assert_eq!(device, &b);
+                assert!(docs.len() <= 256);
+                seen += docs.len();
+            }
+            other => panic!("{other:?}"),
+        }
+        let frame = bloom_core::sync::proto::encode(
+            &bloom_core::sync::proto::Message::Entries {
+                entries: vec![entry.clone()],
+                head: 0,
+                caught_up: true,
+            },
+            bloom_core::sync::proto::DEFAULT_MAX_FRAME,
+        );
+        assert!(frame.is_ok(), "an entry does not fit a frame");
+    }
+    assert_eq!(seen, docs as usize);
+    // Revoking again answers the whole list, from all the entries.
+    assert_eq!(s.revoke(&b, T0 + 2).await.unwrap(), listed);
+    assert_eq!(s.head().await.unwrap(), head + 3);
 }
 
 async fn since_pages_in_order<F: Fixture>(fx: &F) {

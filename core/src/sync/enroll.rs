@@ -5,7 +5,7 @@
 use super::client::{ClientError, ClientIdentity, ClientSettings, RelayClient, RelayTarget};
 use super::invite::{Invite, pairing_proof};
 use super::log::DeviceInfo;
-use super::proto::Message;
+use super::proto::{Message, Token};
 
 /// What enrolling gave.
 #[derive(Clone, Debug)]
@@ -44,7 +44,7 @@ pub async fn enroll(
         Some(device) => device,
         None => match client
             .request(&Message::Enroll {
-                token: invite.token.clone(),
+                token: Token(invite.token.clone()),
                 name: name.to_owned(),
                 age_recipient: age_recipient.to_owned(),
                 pairing_proof: proof,
@@ -83,7 +83,7 @@ pub async fn pairing_code(
         .map_err(|_| ClientError::Config("the system random source failed".into()))?;
     Ok(Invite {
         relay: relay.clone(),
-        token,
+        token: token.0,
         expires_ms,
         pairing_secret: Some(secret),
     })

@@ -21,6 +21,9 @@ pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
 
 const LEN_BYTES: usize = 4;
 
+/// How much of a frame body is read (and allocated) at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// Every message a device and the relay exchange.
 ///
 /// Requests go one per bidirectional stream (one frame out, one back), except
@@ -53,7 +56,7 @@ pub enum Message {
     /// Enroll the certificate this connection was made with, using a one-time
     /// invite or pairing token.
     Enroll {
-        token: String,
+        token: Token,
         name: String,
         age_recipient: String,
         pairing_proof: Option<[u8; 32]>,
@@ -64,7 +67,7 @@ pub enum Message {
     /// Ask for a one-time token that enrolls another device of the same member.
     Pair,
     PairingToken {
-        token: String,
+        token: Token,
         expires_ms: i64,
     },
     /// Ask for the practice's devices.
@@ -92,6 +95,18 @@ pub enum Message {
         head: u64,
         caught_up: bool,
     },
+}
+
+/// A one-time enrollment or pairing token. Never printed: whoever holds it
+/// can enroll a device.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Token(pub String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(…)")
+    }
 }
 
 /// What happened to one uploaded blob.
@@ -268,13 +283,20 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
         });
     }
     let len = check_len(u32::from_be_bytes(len_bytes), max)?;
-    let mut body = vec![0u8; len];
-    let got = read_full(reader, &mut body).await?;
-    if got < len {
-        return Err(FrameError::Truncated {
-            needed: LEN_BYTES + len,
-            got: LEN_BYTES + got,
-        });
+    // Grow with what arrives rather than trusting the header: a peer that
+    // announces a large frame and sends nothing must not cost memory.
+    let mut body = Vec::with_capacity(len.min(READ_CHUNK));
+    while body.len() < len {
+        let start = body.len();
+        let want = (len - start).min(READ_CHUNK);
+        body.resize(start + want, 0);
+        let got = read_full(reader, &mut body[start..]).await?;
+        if got < want {
+            return Err(FrameError::Truncated {
+                needed: LEN_BYTES + len,
+                got: LEN_BYTES + start + got,
+            });
+        }
     }
     decode_body(&body).map(Some)
 }
@@ -425,6 +447,39 @@ mod tests {
                 assert_ne!(e.code(), Code::Io);
             }
         }
+    }
+
+    #[test]
+    fn tokens_never_show_in_debug_output() {
+        let token = "0123456789abcdef0123456789abcdef";
+        for msg in [
+            Message::Enroll {
+                token: Token(token.into()),
+                name: "laptop".into(),
+                age_recipient: "age1x".into(),
+                pairing_proof: None,
+            },
+            Message::PairingToken {
+                token: Token(token.into()),
+                expires_ms: 1,
+            },
+        ] {
+            let shown = format!("{msg:?}");
+            assert!(!shown.contains(token), "{shown}");
+            let bytes = encode(&msg, DEFAULT_MAX_FRAME).unwrap();
+            assert_eq!(decode(&bytes, DEFAULT_MAX_FRAME).unwrap().0, msg);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_large_body_arrives_in_pieces_and_decodes() {
+        let msg = Message::Hello {
+            agent: "x".repeat(200_000),
+        };
+        let bytes = encode(&msg, DEFAULT_MAX_FRAME).unwrap();
+        let mut reader = bytes.as_slice();
+        let got = read_frame(&mut reader, DEFAULT_MAX_FRAME).await.unwrap();
+        assert_eq!(got, Some(msg));
     }
 
     #[tokio::test]

@@ -170,12 +170,48 @@ impl DeviceRow {
     }
 }
 
-/// The documents a stored revocation entry lists (a second revoke answers these).
-pub fn revoked_docs(entry: Entry) -> Result<Vec<DocReaders>, StoreError> {
-    match entry.item {
-        LogItem::DeviceRevoked { docs, .. } => Ok(docs),
-        _ => Err(corrupt("a device's revocation entry is something else")),
+/// Documents per revocation entry: a device that could read thousands of
+/// documents is revoked in several entries, each well within a frame.
+pub const REVOCATION_CHUNK: usize = 256;
+
+/// The revocation entries for `device` with `docs` (at least one entry).
+pub fn revocation_items(device: &DeviceId, docs: &[DocReaders]) -> Vec<LogItem> {
+    let chunks: Vec<&[DocReaders]> = if docs.is_empty() {
+        vec![&[]]
+    } else {
+        docs.chunks(REVOCATION_CHUNK).collect()
+    };
+    chunks
+        .into_iter()
+        .map(|chunk| LogItem::DeviceRevoked {
+            device: device.clone(),
+            docs: chunk.to_vec(),
+        })
+        .collect()
+}
+
+/// Gathers what a revocation said from its entries (consecutive, starting
+/// at the device's `revoked_seq`).
+pub fn revoked_docs_of(
+    device: &DeviceId,
+    entries: Vec<Entry>,
+) -> Result<Vec<DocReaders>, StoreError> {
+    let mut out = Vec::new();
+    let mut expected = None;
+    for entry in entries {
+        if expected.is_some_and(|seq| seq != entry.seq) {
+            break;
+        }
+        match entry.item {
+            LogItem::DeviceRevoked { device: d, docs } if d == *device => out.extend(docs),
+            _ if expected.is_none() => {
+                return Err(corrupt("a device's revocation entry is something else"));
+            }
+            _ => break,
+        }
+        expected = Some(entry.seq + 1);
     }
+    Ok(out)
 }
 
 pub fn to_epoch(n: i64) -> Result<u32, StoreError> {

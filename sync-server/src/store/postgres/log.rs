@@ -258,9 +258,17 @@ pub async fn revoke(
     };
     if let Some(seq) = found.try_get::<_, Option<i64>>(0)? {
         // Revoked before: answer what the first revocation said.
-        let sql = format!("SELECT {} FROM entries WHERE seq = $1", row::COLUMNS);
-        let entry = read_row(&tx.query_one(&sql, &[&seq]).await?)?.into_entry()?;
-        return row::revoked_docs(entry).map(|docs| (docs, None));
+        let sql = format!(
+            "SELECT {} FROM entries WHERE seq >= $1 ORDER BY seq LIMIT 4096",
+            row::COLUMNS
+        );
+        let entries = tx
+            .query(&sql, &[&seq])
+            .await?
+            .iter()
+            .map(|r| read_row(r).and_then(|row| row.into_entry()))
+            .collect::<Result<Vec<_>, _>>()?;
+        return row::revoked_docs_of(id, entries).map(|docs| (docs, None));
     }
     let docs = tx
         .query(
@@ -304,21 +312,22 @@ pub async fn revoke(
             readers,
         });
     }
-    let seq = head + 1;
-    let item = LogItem::DeviceRevoked {
-        device: id.clone(),
-        docs: out.clone(),
-    };
-    insert_row(&tx, &Row::of_item(seq, now_ms, &item)?).await?;
+    let first = head + 1;
+    let mut seq = first;
+    for item in row::revocation_items(id, &out) {
+        insert_row(&tx, &Row::of_item(seq, now_ms, &item)?).await?;
+        seq += 1;
+    }
+    let last = seq - 1;
     tx.execute(
         "UPDATE devices SET revoked_ms = $1, revoked_seq = $2 WHERE id = $3",
-        &[&now_ms, &to_i64(seq)?, &id.as_str()],
+        &[&now_ms, &to_i64(first)?, &id.as_str()],
     )
     .await?;
     notify(&tx, &format!("revoked:{id}")).await?;
-    set_head(&tx, seq).await?;
+    set_head(&tx, last).await?;
     tx.commit().await?;
-    Ok((out, Some(seq)))
+    Ok((out, Some(last)))
 }
 
 pub async fn append(

@@ -137,7 +137,10 @@ pub fn enroll(
     Ok((info, seq))
 }
 
-/// Revokes; `Some(seq)` when this call wrote the revocation entry.
+/// Enough entries to read back any revocation (a million documents).
+const MAX_REVOCATION_ENTRIES: u64 = 4096;
+
+/// Revokes; `Some(seq)` of the last entry when this call wrote the revocation.
 pub fn revoke(
     tx: &Transaction<'_>,
     id: &DeviceId,
@@ -154,9 +157,17 @@ pub fn revoke(
         None => return Err(StoreError::NoSuchDevice(id.clone())),
         Some(Some(seq)) => {
             // Revoked before: answer what the first revocation said.
-            let sql = format!("SELECT {} FROM entries WHERE seq = ?1", row::COLUMNS);
-            let entry = tx.query_row(&sql, [seq], read_row)?.into_entry()?;
-            return row::revoked_docs(entry).map(|docs| (docs, None));
+            let sql = format!(
+                "SELECT {} FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+                row::COLUMNS
+            );
+            let limit = to_i64(MAX_REVOCATION_ENTRIES)?;
+            let entries = tx
+                .prepare(&sql)?
+                .query_map(params![seq, limit], read_row)?
+                .map(|r| r.map_err(StoreError::from).and_then(|row| row.into_entry()))
+                .collect::<Result<Vec<_>, _>>()?;
+            return row::revoked_docs_of(id, entries).map(|docs| (docs, None));
         }
         Some(None) => {}
     }
@@ -188,18 +199,19 @@ pub fn revoke(
             readers,
         });
     }
-    let seq = head(tx)? + 1;
-    let item = LogItem::DeviceRevoked {
-        device: id.clone(),
-        docs: out.clone(),
-    };
-    insert_row(tx, &Row::of_item(seq, now_ms, &item)?)?;
+    let first = head(tx)? + 1;
+    let mut seq = first;
+    for item in row::revocation_items(id, &out) {
+        insert_row(tx, &Row::of_item(seq, now_ms, &item)?)?;
+        seq += 1;
+    }
+    let last = seq - 1;
     tx.execute(
         "UPDATE devices SET revoked_ms = ?1, revoked_seq = ?2 WHERE id = ?3",
-        params![now_ms, to_i64(seq)?, id.as_str()],
+        params![now_ms, to_i64(first)?, id.as_str()],
     )?;
-    set_head(tx, seq)?;
-    Ok((out, Some(seq)))
+    set_head(tx, last)?;
+    Ok((out, Some(last)))
 }
 
 pub fn append(
