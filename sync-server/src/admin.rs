@@ -142,8 +142,14 @@ pub async fn serve<S: RelayStore>(
     target: InviteTarget,
 ) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors, say: wait rather than spin.
+                tracing::warn!(error = %e, "admin socket accept failed");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
         };
         let store = store.clone();
         let target = target.clone();

@@ -52,6 +52,9 @@ pub trait Replica: Send + 'static {
     fn acknowledge(&mut self, results: &[(BlobId, UploadResult)]) -> Result<(), ReplicaFault>;
     /// Local changes not yet uploaded (for the progress shown).
     fn pending_uploads(&mut self) -> Result<u64, ReplicaFault>;
+    /// A new session begins: uploads the relay refused last time (quota,
+    /// say) may be tried again.
+    fn resume(&mut self) -> Result<(), ReplicaFault>;
 }
 
 /// Timing of the engine.
@@ -68,8 +71,15 @@ pub struct EngineSettings {
 impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
-            client: ClientSettings::default(),
-            ping_interval: Duration::from_secs(2),
+            // QUIC keep-alives hold the connection; a dead one is noticed
+            // within the idle timeout. Gentler than the status link's, as a
+            // relay may have thousands of devices connected.
+            client: ClientSettings {
+                keep_alive: Duration::from_secs(5),
+                idle_timeout: Duration::from_secs(15),
+                ..ClientSettings::default()
+            },
+            ping_interval: Duration::from_secs(15),
             min_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(10),
             upload_batch: 64,
@@ -217,6 +227,9 @@ impl<R: Replica> Engine<R> {
         if client.welcome().device.is_none() {
             return Ended::Stuck(Code::SyncNotEnrolled);
         }
+        if let Err(code) = self.call(|r| r.resume()).await {
+            return Ended::Stuck(code);
+        }
         let mut subscription = match self.subscribe(client).await {
             Ok(s) => s,
             Err(code) => return Ended::Stuck(code),
@@ -234,11 +247,10 @@ impl<R: Replica> Engine<R> {
                         if entries.is_empty() {
                             continue;
                         }
-                        match self.call(move |r| r.apply(&entries)).await {
+                        match self.apply(entries).await {
                             Ok(false) => {}
                             Ok(true) => {
                                 // Older history became readable: read the log again.
-                                subscription.task.abort();
                                 subscription = match self.subscribe(client).await {
                                     Ok(s) => s,
                                     Err(code) => break Ended::Stuck(code),
@@ -260,8 +272,25 @@ impl<R: Replica> Engine<R> {
                 e = client.closed() => break classify(&e),
             }
         };
-        subscription.task.abort();
+        drop(subscription);
         ended
+    }
+
+    /// Applies a page in small transactions, so an edit in the app never
+    /// waits long for the vault. `true`: the cursor went back.
+    async fn apply(&self, entries: Vec<Entry>) -> Result<bool, Code> {
+        let mut rewound = false;
+        let mut rest = entries;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(APPLY_CHUNK));
+            let chunk = std::mem::replace(&mut rest, tail);
+            if self.call(move |r| r.apply(&chunk)).await? {
+                // What follows in this page is read again from the new cursor.
+                rewound = true;
+                break;
+            }
+        }
+        Ok(rewound)
     }
 
     /// Opens a subscription from the replica's cursor.
@@ -362,6 +391,9 @@ impl<R: Replica> Engine<R> {
     }
 }
 
+/// Entries applied per vault transaction.
+const APPLY_CHUNK: usize = 16;
+
 /// The largest blob body a device makes (the relay's default limit).
 pub const MAX_BLOB_BYTES: usize = 768 * 1024;
 
@@ -397,6 +429,13 @@ type Page = Result<(Vec<Entry>, bool), ClientError>;
 struct Subscription {
     pages: mpsc::Receiver<Page>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Subscription {
+    // A stopped engine must not leave its reader holding the connection.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Reads the subscription stream into `out` until it or the channel ends.

@@ -46,4 +46,8 @@ impl Replica for Vault {
     fn pending_uploads(&mut self) -> Result<u64, ReplicaFault> {
         replica::pending_uploads(self).map_err(fault)
     }
+
+    fn resume(&mut self) -> Result<(), ReplicaFault> {
+        replica::retry_refused(self).map_err(fault)
+    }
 }
