@@ -36,12 +36,6 @@ impl Practice {
         }
     }
 
-    fn running(&self) -> &RunningRelay {
-        self.relay
-            .as_ref()
-            .unwrap_or_else(|| panic!("the relay is stopped"))
-    }
-
     /// An admin invite for the practice's member, as `bloom-relay invite` makes it.
     pub async fn invite(&self) -> String {
         match self
