@@ -106,8 +106,10 @@ pub fn nudge(app: &AppHandle) {
 /// Brings sync in line with the vault: running while unlocked and enrolled,
 /// stopped while locked. Also uses the demo invite once, if there is one.
 pub fn follow_vault(app: &AppHandle) {
-    let (Some(sync), Some(vault)) = (app.try_state::<SyncHolder>(), app.try_state::<VaultHolder>())
-    else {
+    let (Some(sync), Some(vault)) = (
+        app.try_state::<SyncHolder>(),
+        app.try_state::<VaultHolder>(),
+    ) else {
         return;
     };
     let loaded = vault.quietly(|v| -> Result<_, ReplicaError> {

@@ -186,7 +186,11 @@ fn DeviceList(devices: Vec<DeviceRow>) -> Element {
 mod tests {
     use super::*;
 
-    fn render(state: SyncState, devices: Vec<DeviceRow>, pairing: Option<PairingCodeView>) -> String {
+    fn render(
+        state: SyncState,
+        devices: Vec<DeviceRow>,
+        pairing: Option<PairingCodeView>,
+    ) -> String {
         dioxus_ssr::render_element(rsx! {
             SyncSettings {
                 state: Some(state),
