@@ -226,7 +226,7 @@ impl AppReplica {
 
 impl Replica for AppReplica {
     fn cursor(&mut self) -> Result<u64, ReplicaFault> {
-        self.on_vault(|v| Replica::cursor(v))
+        self.on_vault(Replica::cursor)
     }
 
     fn apply(&mut self, entries: &[Entry]) -> Result<bool, ReplicaFault> {
@@ -248,7 +248,7 @@ impl Replica for AppReplica {
     }
 
     fn pending_uploads(&mut self) -> Result<u64, ReplicaFault> {
-        self.on_vault(|v| Replica::pending_uploads(v))
+        self.on_vault(Replica::pending_uploads)
     }
 }
 

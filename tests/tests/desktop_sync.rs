@@ -5,6 +5,8 @@
 //! the edit. Screenshots of each step land in `a/screenshots` and
 //! `b/screenshots` of the test's directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::time::Duration;
 

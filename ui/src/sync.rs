@@ -186,23 +186,41 @@ fn DeviceList(devices: Vec<DeviceRow>) -> Element {
 mod tests {
     use super::*;
 
+    #[derive(Clone, PartialEq)]
+    struct Shown {
+        state: SyncState,
+        devices: Vec<DeviceRow>,
+        pairing: Option<PairingCodeView>,
+    }
+
     fn render(
         state: SyncState,
         devices: Vec<DeviceRow>,
         pairing: Option<PairingCodeView>,
     ) -> String {
-        dioxus_ssr::render_element(rsx! {
-            SyncSettings {
-                state: Some(state),
+        let mut dom = VirtualDom::new_with_props(
+            |p: Shown| {
+                rsx! {
+                    SyncSettings {
+                        state: Some(p.state),
+                        devices: p.devices,
+                        pairing: p.pairing,
+                        error: None,
+                        busy: false,
+                        on_enroll: |_| {},
+                        on_pair: |_| {},
+                        on_copy: |_| {},
+                    }
+                }
+            },
+            Shown {
+                state,
                 devices,
                 pairing,
-                error: None,
-                busy: false,
-                on_enroll: |_| {},
-                on_pair: |_| {},
-                on_copy: |_| {},
-            }
-        })
+            },
+        );
+        dom.rebuild_in_place();
+        dioxus_ssr::render(&dom)
     }
 
     #[test]
