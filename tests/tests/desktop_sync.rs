@@ -55,6 +55,18 @@ async fn enroll(app: &DesktopApp, code: &str, name: &str) {
         .unwrap();
 }
 
+/// Scrolls `css` into view, then saves a screenshot named `name`.
+async fn shot(app: &DesktopApp, css: &str, name: &str) {
+    let _ = app
+        .client
+        .execute(
+            "const el = document.querySelector(arguments[0]); if (el) { el.scrollIntoView(); }",
+            vec![css.into()],
+        )
+        .await;
+    app.screenshot(name).await.unwrap();
+}
+
 /// Opens the only client's chart at its notes.
 async fn open_notes(app: &DesktopApp) {
     app.click("#nav-clients").await.unwrap();
@@ -88,7 +100,7 @@ async fn a_second_app_paired_by_code_gets_the_chart_and_edits_flow_back() {
     let a = unlocked_app(&dir.sub("a")).await;
     enroll(&a, &invite, "Office laptop").await;
     a.wait_for("#sync-pair", WAIT).await.unwrap();
-    a.screenshot("1-enrolled").await.unwrap();
+    shot(&a, "#settings-sync", "1-enrolled").await;
 
     a.click("#nav-clients").await.unwrap();
     a.wait_for("#new-client-given", WAIT).await.unwrap();
@@ -114,7 +126,7 @@ async fn a_second_app_paired_by_code_gets_the_chart_and_edits_flow_back() {
     assert!(code.starts_with("bloom-invite:1?"), "not a pairing code");
     let help = a.wait_for("#sync-pairing", WAIT).await.unwrap();
     assert!(help.contains("15 minutes"), "{help}");
-    a.screenshot("3-pairing-code").await.unwrap();
+    shot(&a, "#sync-pairing", "3-pairing-code").await;
 
     // The desktop enrolls with the code and receives the chart.
     let b = unlocked_app(&dir.sub("b")).await;
@@ -122,7 +134,7 @@ async fn a_second_app_paired_by_code_gets_the_chart_and_edits_flow_back() {
     b.wait_for_text("#sync-devices", "Office laptop", WAIT)
         .await
         .unwrap();
-    b.screenshot("1-enrolled-by-code").await.unwrap();
+    shot(&b, "#sync-devices", "1-enrolled-by-code").await;
 
     open_notes(&b).await;
     b.wait_for(".note-row", WAIT).await.unwrap();
