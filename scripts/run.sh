@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds, starts a local relay with a demo practice and
-# opens the desktop app connected to it. Ctrl-C (or closing the window) stops both.
+# opens the desktop app enrolled in it (sync on). Ctrl-C (or closing the window) stops both.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -41,6 +41,13 @@ done
 say "Relay for \"Demo Practice\": http://$HTTP_ADDR  (QUIC $QUIC_ADDR, certificate $FINGERPRINT)"
 
 export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
+# The demo device enrolls itself: a one-time invite for the member "demo",
+# handed to the app, which uses it once its vault is unlocked if it is not
+# enrolled yet. The invite holds a token: it is passed on, never printed.
+BLOOM_DEMO_INVITE="$("${RELAY[@]}" invite --member demo --hours 1 2>/dev/null)" \
+  || die "the relay could not make the demo invite (see .bloom-dev/relay.log)"
+export BLOOM_DEMO_INVITE
+say "Demo invite made: the app enrolls with it once the vault is unlocked"
 # The demo's vault stays beside the demo relay, not in your real profile.
 export BLOOM_VAULT_DIR="${BLOOM_VAULT_DIR:-$DEV/vault}"
 say "Demo vault: $BLOOM_VAULT_DIR (first start walks you through creating it)"

@@ -5,6 +5,7 @@
 mod commands;
 mod ml;
 mod relay;
+mod sync;
 mod vault;
 
 use tauri::Manager;
@@ -16,6 +17,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         .manage(link.handle.clone())
         .manage(ml::MlHolder::default())
+        .manage(sync::SyncHolder::new())
         .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             relay::spawn(link, app.handle().clone());
@@ -26,6 +28,10 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::relay::relay_status,
+            commands::sync::sync_state,
+            commands::sync::enroll_device,
+            commands::sync::pairing_code,
+            commands::sync::sync_devices,
             commands::vault::vault_status,
             commands::vault::passphrase_strength,
             commands::vault::create_vault,

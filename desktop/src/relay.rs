@@ -1,10 +1,11 @@
-//! Wires bloom-core's relay link into the app: which relay (for now from the
-//! environment; enrollment replaces this), and status changes as events.
+//! Wires bloom-core's relay link into the app: which relay (from the
+//! environment), and status changes as events. Once the device is enrolled
+//! and unlocked, the sync engine (`crate::sync`) reports instead.
 
 use bloom_core::HasCode;
 use bloom_core::sync::client::RelayTarget;
 use bloom_core::sync::link::{LinkSettings, RelayLink};
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 /// Address (`host:port`) of the relay's QUIC endpoint.
 pub const ADDR_ENV: &str = "BLOOM_RELAY_ADDR";
@@ -44,6 +45,13 @@ pub fn spawn(link: StartedLink, app: AppHandle) {
         loop {
             let status = watcher.changed().await;
             let Some(status) = status else { break };
+            // While the sync engine runs, its status is the one shown.
+            if app
+                .try_state::<crate::sync::SyncHolder>()
+                .is_some_and(|s| s.running())
+            {
+                continue;
+            }
             if let Err(e) = app.emit(STATUS_EVENT, &status) {
                 tracing::warn!(error = %e, "cannot emit relay status");
             }

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bloom_core::vault::session::Session;
-use bloom_core::vault::{KeyStore, NoKeychain, OsKeychain};
-use bloom_core::vault_status::{Progress, VaultStatus};
+use bloom_core::vault::{KeyStore, NoKeychain, OsKeychain, Vault};
+use bloom_core::vault_status::{Progress, VaultState, VaultStatus};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -31,6 +31,10 @@ pub fn local_zone() -> chrono_tz::Tz {
 
 pub struct VaultHolder {
     session: Mutex<Session>,
+    /// The user's last activity. Kept here, not in the session: the sync
+    /// engine uses the vault every few seconds and `Session::with_vault`
+    /// counts every use as activity, which would keep the vault open forever.
+    last_activity: Mutex<Instant>,
     app: AppHandle,
 }
 
@@ -48,6 +52,7 @@ impl VaultHolder {
         tracing::info!(dir = %dir.display(), "vault location");
         Ok(VaultHolder {
             session: Mutex::new(Session::new(&dir, keystore)),
+            last_activity: Mutex::new(Instant::now()),
             app: app.clone(),
         })
     }
@@ -58,20 +63,50 @@ impl VaultHolder {
         self.session.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the session, mapping its error for the frontend.
+    fn active(&self) {
+        *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    /// Runs `f` on the session, mapping its error for the frontend (counts
+    /// as activity).
     pub fn session<T, E: Into<CommandError>>(
         &self,
         f: impl FnOnce(&mut Session) -> Result<T, E>,
     ) -> Result<T, CommandError> {
+        self.active();
         f(&mut self.guard()).map_err(Into::into)
     }
 
-    /// Runs `f` on the unlocked vault (counts as activity).
+    /// Runs `f` on the unlocked vault (counts as activity), then tells the
+    /// sync engine to look for changes to upload. Reads nudge it too: that
+    /// costs the engine one look at an empty outbox, and no write command
+    /// can forget to nudge.
     pub fn vault<T>(
         &self,
-        f: impl FnOnce(&mut bloom_core::vault::Vault) -> Result<T, bloom_core::vault::VaultError>,
+        f: impl FnOnce(&mut Vault) -> Result<T, bloom_core::vault::VaultError>,
     ) -> Result<T, CommandError> {
-        self.session(|s| s.with_vault(f))
+        let out = self.session(|s| s.with_vault(f));
+        if out.is_ok() {
+            crate::sync::nudge(&self.app);
+        }
+        out
+    }
+
+    /// Runs `f` on the unlocked vault without counting as user activity (for
+    /// sync); `None` while the vault is locked.
+    pub fn quietly<T>(&self, f: impl FnOnce(&mut Vault) -> T) -> Option<T> {
+        let mut session = self.guard();
+        if session.state() != VaultState::Unlocked {
+            return None;
+        }
+        let mut out = None;
+        // `with_vault` moves the session's own idle clock, which is ignored:
+        // the idle lock follows `last_activity`.
+        let _ = session.with_vault(|v| {
+            out = Some(f(v));
+            Ok(())
+        });
+        out
     }
 
     pub fn status(&self) -> VaultStatus {
@@ -80,7 +115,7 @@ impl VaultHolder {
 
     /// Counts as activity for the idle lock; a locked vault stays locked.
     pub fn touch(&self) {
-        let _ = self.guard().with_vault(|_| Ok(()));
+        let _ = self.session(|s| s.with_vault(|_| Ok(())));
     }
 
     pub fn lock(&self) {
@@ -88,12 +123,31 @@ impl VaultHolder {
         self.announce();
     }
 
-    /// Tells the frontend the vault's state changed.
+    /// Tells the frontend the vault's state changed, and sync to follow it
+    /// (start on unlock, stop on lock).
     pub fn announce(&self) {
         let status = self.status();
         if let Err(e) = self.app.emit(STATUS_EVENT, &status) {
             tracing::warn!(error = %e, "cannot emit vault status");
         }
+        crate::sync::follow_vault(&self.app);
+    }
+
+    /// Locks if the user has been away longer than the idle setting.
+    fn lock_if_idle(&self, session: &mut Session) -> bool {
+        if session.state() != VaultState::Unlocked {
+            return false;
+        }
+        let since = self
+            .last_activity
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed();
+        if since >= Duration::from_secs(u64::from(session.idle_minutes()) * 60) {
+            session.lock();
+            return true;
+        }
+        false
     }
 
     /// Locks the vault once it has been idle past the setting.
@@ -106,7 +160,7 @@ impl VaultHolder {
                 };
                 // Busy (a backup holds the session) is not idle: try again later.
                 let locked = match holder.session.try_lock() {
-                    Ok(mut session) => session.lock_if_idle(),
+                    Ok(mut session) => holder.lock_if_idle(&mut session),
                     Err(_) => false,
                 };
                 if locked {

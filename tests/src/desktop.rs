@@ -53,10 +53,45 @@ pub fn make_vault(dir: &Path) -> Result<(), String> {
 pub struct DesktopApp {
     pub client: Client,
     screenshots: PathBuf,
-    // Dropped in this order: driver first, then the X server, then the turn.
+    // Dropped in this order: driver first, then its D-Bus, the X server, the turn.
     driver: Process,
+    _bus: Option<Process>,
     _xvfb: Xvfb,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+/// Which D-Bus session the app joins.
+enum Bus {
+    /// The test command's (with the keyring): one app at a time.
+    Shared,
+    /// A private session bus of its own, so several apps can run side by
+    /// side; it has no keyring, so pass `BLOOM_NO_KEYCHAIN`.
+    Private,
+}
+
+/// A D-Bus session daemon of one app, listening on a socket under `dir`.
+fn private_bus(dir: &Path) -> Result<(Process, String), String> {
+    let _ = std::fs::create_dir_all(dir);
+    let socket = dir.join("bus");
+    let _ = std::fs::remove_file(&socket);
+    let address = format!("unix:path={}", socket.display());
+    let mut process = Process::spawn(
+        "dbus-daemon",
+        Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    )?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        process.check_running()?;
+        if std::time::Instant::now() > deadline {
+            return Err("dbus-daemon did not open its socket".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok((process, address))
 }
 
 /// One desktop app at a time per test process: instances of one GTK
@@ -69,6 +104,20 @@ impl DesktopApp {
     /// Launches the app with `env` added to its environment; its data and
     /// config directories live under `dir`.
     pub async fn launch(dir: &Path, env: &[(&str, String)]) -> Result<DesktopApp, String> {
+        DesktopApp::start(dir, env, Bus::Shared).await
+    }
+
+    /// Like [`DesktopApp::launch`], but on a private D-Bus session, so it can
+    /// run beside other apps launched this way (two devices of one test).
+    /// Without the test's keyring: pass `BLOOM_NO_KEYCHAIN`.
+    pub async fn launch_alongside(
+        dir: &Path,
+        env: &[(&str, String)],
+    ) -> Result<DesktopApp, String> {
+        DesktopApp::start(dir, env, Bus::Private).await
+    }
+
+    async fn start(dir: &Path, env: &[(&str, String)], bus: Bus) -> Result<DesktopApp, String> {
         let bin = binary();
         if !bin.exists() {
             return Err(format!(
@@ -76,7 +125,10 @@ impl DesktopApp {
                 bin.display()
             ));
         }
-        let turn = ONE_AT_A_TIME.lock().await;
+        let (turn, bus) = match bus {
+            Bus::Shared => (Some(ONE_AT_A_TIME.lock().await), None),
+            Bus::Private => (None, Some(private_bus(&dir.join("dbus"))?)),
+        };
         let xvfb = Xvfb::start()?;
         let port = free_port();
         let native_port = free_port();
@@ -90,6 +142,9 @@ impl DesktopApp {
             .env("NO_AT_BRIDGE", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        if let Some((_, address)) = &bus {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", address);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -105,6 +160,7 @@ impl DesktopApp {
             client,
             screenshots: dir.join("screenshots"),
             driver,
+            _bus: bus.map(|(process, _)| process),
             _xvfb: xvfb,
             _turn: turn,
         })
@@ -241,6 +297,22 @@ impl DesktopApp {
             self.dump("timeout").await;
         }
         found
+    }
+
+    /// The current value of the form control `css` (what typing changed,
+    /// which the element's text does not show for a textarea).
+    pub async fn value(&self, css: &str) -> Result<String, String> {
+        let got = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]); return el ? el.value : null;",
+                vec![css.into()],
+            )
+            .await
+            .map_err(|e| format!("value of {css}: {e}"))?;
+        got.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no form control {css}"))
     }
 
     /// Saves a PNG of the window into the test directory.

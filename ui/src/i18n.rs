@@ -34,6 +34,7 @@ impl Locale {
                 include_str!("../locales/en/bloom.ftl"),
                 include_str!("../locales/en/clients.ftl"),
                 include_str!("../locales/en/calendar.ftl"),
+                include_str!("../locales/en/sync.ftl"),
             ],
         }
     }

@@ -10,6 +10,7 @@ pub mod relay_home;
 pub mod search;
 pub mod shell;
 pub mod status_bar;
+pub mod sync;
 pub mod vault;
 
 pub use i18n::{I18n, I18nProvider, Locale, use_i18n};

@@ -68,7 +68,10 @@ struct NewArgs {
 fn ClientListScreen(open_client: Signal<Option<String>>) -> Element {
     let i18n = use_i18n();
     let mut error = use_signal(|| None::<String>);
+    let received = crate::sync::use_received();
     let clients = use_resource(move || async move {
+        // Read again when sync brings changes from another device.
+        received();
         tauri::call::<Vec<ClientSummary>>("list_clients", NoArgs {}).await
     });
     let (list, load_error) = match &*clients.read() {
@@ -397,10 +400,12 @@ struct AddendumArgs {
 fn NotesTab(client_id: String, open_note: Signal<Option<OpenNote>>) -> Element {
     let i18n = use_i18n();
     let cid = client_id.clone();
+    let received = crate::sync::use_received();
     let notes = use_resource(move || {
         let client_id = cid.clone();
         async move {
             let _ = open_note();
+            received();
             tauri::call::<Vec<NoteSummary>>("list_notes", ClientArgs { client_id })
                 .await
                 .unwrap_or_default()

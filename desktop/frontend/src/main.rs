@@ -5,6 +5,7 @@ mod calendar;
 mod clients;
 mod screens;
 mod search;
+mod sync;
 mod tauri;
 
 use bloom_core::sync::status::RelayStatus;
@@ -26,6 +27,7 @@ fn App() -> Element {
     // Set while onboarding shows the recovery key, even though the vault is
     // already unlocked underneath.
     let recovery = use_signal(|| None::<String>);
+    sync::provide_received();
 
     // The shell pushes every change as an event; ask once at start so the
     // screens are right before the first change arrives.

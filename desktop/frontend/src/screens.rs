@@ -355,6 +355,7 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
                     backing_up.set(false);
                 },
             }
+            crate::sync::SyncScreen { relay: relay.clone() }
             if restoring() {
                 RestoreForm {
                     error: restore_error(),

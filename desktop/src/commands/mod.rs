@@ -8,6 +8,7 @@ pub mod note;
 pub mod plan;
 pub mod relay;
 pub mod search;
+pub mod sync;
 pub mod vault;
 
 use bloom_core::HasCode;

@@ -44,11 +44,14 @@ impl Drop for Created {
 pub fn create_vault(
     owner: String,
     passphrase: String,
+    app: AppHandle,
     vault: State<'_, VaultHolder>,
 ) -> Result<Created, CommandError> {
     // No status event here: onboarding shows the recovery key first and asks
     // for the new status itself once the user has confirmed it.
     let recovery = vault.session(|s| s.create(owner.trim(), &Passphrase::new(passphrase)))?;
+    // The new vault is unlocked: the demo invite may enroll it now.
+    crate::sync::follow_vault(&app);
     Ok(Created {
         recovery_key: recovery.reveal().to_owned(),
     })
