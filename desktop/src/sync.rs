@@ -250,6 +250,10 @@ impl Replica for AppReplica {
     fn pending_uploads(&mut self) -> Result<u64, ReplicaFault> {
         self.on_vault(Replica::pending_uploads)
     }
+
+    fn resume(&mut self) -> Result<(), ReplicaFault> {
+        self.on_vault(Replica::resume)
+    }
 }
 
 /// Where this device stands, for Settings → Sync.
