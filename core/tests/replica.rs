@@ -27,6 +27,11 @@ use bloom_core::{Code, HasCode};
 
 const MEMBER: &str = "dr-a";
 
+/// What the relay calls a record.
+fn sid(record: &str) -> String {
+    replica::sync_doc_id(record)
+}
+
 fn pass() -> Passphrase {
     Passphrase::new("violet tram coffee lantern")
 }
@@ -173,7 +178,9 @@ impl Relay {
             .collect()
     }
 
-    fn blobs_of(&self, doc: &str) -> Vec<&Entry> {
+    /// The blobs of record `record` (the relay knows it by its sync id).
+    fn blobs_of(&self, record: &str) -> Vec<&Entry> {
+        let doc = sid(record);
         self.log
             .iter()
             .filter(|e| matches!(&e.item, LogItem::Blob(b) if b.doc == doc))
@@ -249,7 +256,8 @@ impl Device {
             i64::MAX,
         )
         .unwrap();
-        let info = d.info(Some(pairing_proof(&secret, &d.id, &d.recipient)));
+        let mut info = d.info(Some(pairing_proof(&secret, &d.id, &d.recipient)));
+        info.paired_by = Some(by.id.clone());
         relay.enroll(info.clone());
         d.save_enrollment(info);
         d
@@ -328,16 +336,17 @@ fn settle(relay: &mut Relay, devices: &mut [&mut Device]) {
 }
 
 /// What a hostile relay (or a device it holds) can make: a fresh key for
-/// `doc` at `epoch`, wrapped to `to` and signed by `signer`, written to the
-/// log as if `from` had uploaded it. Returns the invented key and the entry.
+/// record `record` at `epoch`, wrapped to `to` and signed by `signer`, written
+/// to the log as if `from` had uploaded it. Returns the invented key and the entry.
 fn inject_key(
     relay: &mut Relay,
     from: &DeviceId,
     signer: &dyn GrantSigner,
     to: &Device,
-    doc: &str,
+    record: &str,
     epoch: u32,
 ) -> (DocKey, u64) {
+    let doc = &sid(record);
     let key = DocKey::generate().unwrap();
     let grant = Grant {
         doc: doc.into(),
@@ -359,8 +368,9 @@ fn inject_key(
     (key, seq)
 }
 
-/// A change of `doc` sealed with `key`, as if `from` had uploaded it.
-fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, doc: &str, epoch: u32) {
+/// A change of record `record` sealed with `key`, as if `from` had uploaded it.
+fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, record: &str, epoch: u32) {
+    let doc = &sid(record);
     let id = seal::new_blob_id().unwrap();
     let binding = Binding {
         doc,
@@ -368,7 +378,12 @@ fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, doc: &str, ep
         blob: id,
         kind: BlobKind::Change,
     };
-    let body = seal::seal(key, &binding, &seal::frame("note", b"forged").unwrap()).unwrap();
+    let body = seal::seal(
+        key,
+        &binding,
+        &seal::frame("note", record, b"forged").unwrap(),
+    )
+    .unwrap();
     let blob = Blob {
         id,
         doc: doc.into(),
@@ -452,6 +467,7 @@ fn a_pairing_proof_that_does_not_hold_gets_no_keys() {
         "age1somethingelse",
     )));
     info.member = MEMBER.into();
+    info.paired_by = Some(a.id.clone());
     relay.enroll(info.clone());
     mallory.save_enrollment(info);
     a.download(&relay);
@@ -580,7 +596,7 @@ fn a_note_that_arrives_before_its_client_shows_once_the_client_does() {
     a.upload(&mut relay); // the keys for B
     let all = relay.since(&b.id, 0);
     let (client_entries, rest): (Vec<Entry>, Vec<Entry>) = all.into_iter().partition(
-        |e| matches!(&e.item, LogItem::Blob(b) if b.doc == ana && b.kind == BlobKind::Change),
+        |e| matches!(&e.item, LogItem::Blob(b) if b.doc == sid(&ana) && b.kind == BlobKind::Change),
     );
     assert!(!client_entries.is_empty());
 
@@ -701,7 +717,7 @@ fn a_tampered_or_moved_blob_does_not_open_and_loses_nothing() {
         blob.body[i] ^= 0x20;
     }
     if let LogItem::Blob(blob) = &mut moved.item {
-        blob.doc = ana.clone();
+        blob.doc = sid(&ana);
     }
     for bad in [tampered, moved] {
         let got = replica::apply(&mut b.vault, &[bad]).unwrap();
@@ -756,7 +772,7 @@ fn a_document_bigger_than_a_blob_goes_out_in_pieces_and_an_oversized_change_is_r
         assert!(blobs.iter().all(|b| b.body.len() <= limits.max_blob_bytes));
         changes_of_note += blobs
             .iter()
-            .filter(|b| b.doc == n && b.kind == BlobKind::Change)
+            .filter(|b| b.doc == sid(&n) && b.kind == BlobKind::Change)
             .count();
         let results = relay.append(&a.id, blobs);
         replica::acknowledge(&mut a.vault, &results).unwrap();
@@ -905,7 +921,7 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     let genuine = relay
         .log
         .iter()
-        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id) && k.doc == n))
+        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id) && k.doc == sid(&n)))
         .cloned()
         .unwrap();
     let relabelled = relay.push(Some(b.id.clone()), genuine.item.clone());
@@ -919,8 +935,8 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     for seq in seqs {
         let w = warnings.iter().find(|w| w.seq == seq).unwrap();
         assert_eq!(
-            (w.kind.as_str(), w.doc.as_str()),
-            ("key_signature_invalid", n.as_str())
+            (w.kind.as_str(), w.doc.clone()),
+            ("key_signature_invalid", sid(&n))
         );
     }
     assert_eq!(warnings.len(), 3, "{warnings:?}");
@@ -938,7 +954,7 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     };
     assert_eq!((last.from.as_ref(), blob.epoch), (Some(&b.id), 1));
     let binding = Binding {
-        doc: &n,
+        doc: &sid(&n),
         epoch: 2,
         blob: blob.id,
         kind: blob.kind,
@@ -1000,7 +1016,7 @@ fn a_key_from_a_revoked_distrusted_or_foreign_device_is_refused() {
     };
     assert_eq!(blob.epoch, 2);
     let binding = Binding {
-        doc: &n,
+        doc: &sid(&n),
         epoch: 2,
         blob: blob.id,
         kind: blob.kind,
@@ -1016,7 +1032,8 @@ fn a_key_from_a_revoked_distrusted_or_foreign_device_is_refused() {
     )
     .unwrap();
     let mut mallory = Device::new();
-    let info = mallory.info(Some(pairing_proof(&[1; 32], &mallory.id, "age1other")));
+    let mut info = mallory.info(Some(pairing_proof(&[1; 32], &mallory.id, "age1other")));
+    info.paired_by = Some(a.id.clone());
     relay.enroll(info.clone());
     mallory.save_enrollment(info);
     // A device of another member, admitted by an honest invite.
