@@ -203,6 +203,11 @@ impl Run<'_> {
             kind: blob.kind,
         };
         let Ok(plain) = seal::open(&stored.key, &binding, &blob.body) else {
+            // Our own key, not yet accepted by the relay: another device's
+            // may win the epoch (a rotation race), and this is sealed with it.
+            if !stored.confirmed {
+                return Ok(Outcome::Wait);
+            }
             return Ok(Outcome::Refused(Code::SyncSealBroken, "seal_broken"));
         };
         let Ok(framed) = seal::unframe(&plain) else {
