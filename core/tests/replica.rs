@@ -27,6 +27,11 @@ use bloom_core::{Code, HasCode};
 
 const MEMBER: &str = "dr-a";
 
+/// What the relay calls a record.
+fn sid(record: &str) -> String {
+    replica::sync_doc_id(record)
+}
+
 fn pass() -> Passphrase {
     Passphrase::new("violet tram coffee lantern")
 }
@@ -49,6 +54,8 @@ struct Relay {
     key_ids: HashMap<(String, u32), [u8; 8]>,
     newest: HashMap<String, u32>,
     stored: HashMap<BlobId, u64>,
+    /// Refuse changes and snapshots as over quota.
+    quota_full: bool,
 }
 
 impl Relay {
@@ -69,6 +76,12 @@ impl Relay {
     }
 
     fn revoke(&mut self, id: &DeviceId) {
+        self.revoke_in_chunks(id, usize::MAX);
+    }
+
+    /// A revocation written as entries of at most `per_entry` documents each,
+    /// as the relay does when the device could read many.
+    fn revoke_in_chunks(&mut self, id: &DeviceId, per_entry: usize) {
         for d in &mut self.devices {
             if d.id == *id {
                 d.revoked_ms = Some(9_999);
@@ -85,13 +98,20 @@ impl Relay {
             }
         }
         docs.sort_by(|a, b| a.doc.cmp(&b.doc));
-        self.push(
-            None,
-            LogItem::DeviceRevoked {
-                device: id.clone(),
-                docs,
-            },
-        );
+        let chunks: Vec<Vec<DocReaders>> = if docs.is_empty() {
+            vec![vec![]]
+        } else {
+            docs.chunks(per_entry).map(<[DocReaders]>::to_vec).collect()
+        };
+        for docs in chunks {
+            self.push(
+                None,
+                LogItem::DeviceRevoked {
+                    device: id.clone(),
+                    docs,
+                },
+            );
+        }
     }
 
     fn active(&self, id: &DeviceId) -> bool {
@@ -135,6 +155,9 @@ impl Relay {
                 self.readers.entry(blob.doc.clone()).or_default().insert(to);
             }
             BlobKind::Change | BlobKind::Snapshot { .. } => {
+                if self.quota_full {
+                    return refused(Code::SyncQuota);
+                }
                 if blob.epoch < self.newest.get(&blob.doc).copied().unwrap_or(0) {
                     return refused(Code::SyncStaleEpoch);
                 }
@@ -173,7 +196,9 @@ impl Relay {
             .collect()
     }
 
-    fn blobs_of(&self, doc: &str) -> Vec<&Entry> {
+    /// The blobs of record `record` (the relay knows it by its sync id).
+    fn blobs_of(&self, record: &str) -> Vec<&Entry> {
+        let doc = sid(record);
         self.log
             .iter()
             .filter(|e| matches!(&e.item, LogItem::Blob(b) if b.doc == doc))
@@ -249,7 +274,8 @@ impl Device {
             i64::MAX,
         )
         .unwrap();
-        let info = d.info(Some(pairing_proof(&secret, &d.id, &d.recipient)));
+        let mut info = d.info(Some(pairing_proof(&secret, &d.id, &d.recipient)));
+        info.paired_by = Some(by.id.clone());
         relay.enroll(info.clone());
         d.save_enrollment(info);
         d
@@ -328,16 +354,17 @@ fn settle(relay: &mut Relay, devices: &mut [&mut Device]) {
 }
 
 /// What a hostile relay (or a device it holds) can make: a fresh key for
-/// `doc` at `epoch`, wrapped to `to` and signed by `signer`, written to the
-/// log as if `from` had uploaded it. Returns the invented key and the entry.
+/// record `record` at `epoch`, wrapped to `to` and signed by `signer`, written
+/// to the log as if `from` had uploaded it. Returns the invented key and the entry.
 fn inject_key(
     relay: &mut Relay,
     from: &DeviceId,
     signer: &dyn GrantSigner,
     to: &Device,
-    doc: &str,
+    record: &str,
     epoch: u32,
 ) -> (DocKey, u64) {
+    let doc = &sid(record);
     let key = DocKey::generate().unwrap();
     let grant = Grant {
         doc: doc.into(),
@@ -359,8 +386,9 @@ fn inject_key(
     (key, seq)
 }
 
-/// A change of `doc` sealed with `key`, as if `from` had uploaded it.
-fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, doc: &str, epoch: u32) {
+/// A change of record `record` sealed with `key`, as if `from` had uploaded it.
+fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, record: &str, epoch: u32) {
+    let doc = &sid(record);
     let id = seal::new_blob_id().unwrap();
     let binding = Binding {
         doc,
@@ -368,7 +396,12 @@ fn inject_change(relay: &mut Relay, from: &DeviceId, key: &DocKey, doc: &str, ep
         blob: id,
         kind: BlobKind::Change,
     };
-    let body = seal::seal(key, &binding, &seal::frame("note", b"forged").unwrap()).unwrap();
+    let body = seal::seal(
+        key,
+        &binding,
+        &seal::frame("note", record, b"forged").unwrap(),
+    )
+    .unwrap();
     let blob = Blob {
         id,
         doc: doc.into(),
@@ -452,6 +485,7 @@ fn a_pairing_proof_that_does_not_hold_gets_no_keys() {
         "age1somethingelse",
     )));
     info.member = MEMBER.into();
+    info.paired_by = Some(a.id.clone());
     relay.enroll(info.clone());
     mallory.save_enrollment(info);
     a.download(&relay);
@@ -580,7 +614,7 @@ fn a_note_that_arrives_before_its_client_shows_once_the_client_does() {
     a.upload(&mut relay); // the keys for B
     let all = relay.since(&b.id, 0);
     let (client_entries, rest): (Vec<Entry>, Vec<Entry>) = all.into_iter().partition(
-        |e| matches!(&e.item, LogItem::Blob(b) if b.doc == ana && b.kind == BlobKind::Change),
+        |e| matches!(&e.item, LogItem::Blob(b) if b.doc == sid(&ana) && b.kind == BlobKind::Change),
     );
     assert!(!client_entries.is_empty());
 
@@ -701,7 +735,7 @@ fn a_tampered_or_moved_blob_does_not_open_and_loses_nothing() {
         blob.body[i] ^= 0x20;
     }
     if let LogItem::Blob(blob) = &mut moved.item {
-        blob.doc = ana.clone();
+        blob.doc = sid(&ana);
     }
     for bad in [tampered, moved] {
         let got = replica::apply(&mut b.vault, &[bad]).unwrap();
@@ -756,7 +790,7 @@ fn a_document_bigger_than_a_blob_goes_out_in_pieces_and_an_oversized_change_is_r
         assert!(blobs.iter().all(|b| b.body.len() <= limits.max_blob_bytes));
         changes_of_note += blobs
             .iter()
-            .filter(|b| b.doc == n && b.kind == BlobKind::Change)
+            .filter(|b| b.doc == sid(&n) && b.kind == BlobKind::Change)
             .count();
         let results = relay.append(&a.id, blobs);
         replica::acknowledge(&mut a.vault, &results).unwrap();
@@ -905,7 +939,7 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     let genuine = relay
         .log
         .iter()
-        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id) && k.doc == n))
+        .find(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id) && k.doc == sid(&n)))
         .cloned()
         .unwrap();
     let relabelled = relay.push(Some(b.id.clone()), genuine.item.clone());
@@ -919,8 +953,8 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     for seq in seqs {
         let w = warnings.iter().find(|w| w.seq == seq).unwrap();
         assert_eq!(
-            (w.kind.as_str(), w.doc.as_str()),
-            ("key_signature_invalid", n.as_str())
+            (w.kind.as_str(), w.doc.clone()),
+            ("key_signature_invalid", sid(&n))
         );
     }
     assert_eq!(warnings.len(), 3, "{warnings:?}");
@@ -938,7 +972,7 @@ fn a_key_the_relay_invents_is_refused_and_the_device_keeps_the_real_one() {
     };
     assert_eq!((last.from.as_ref(), blob.epoch), (Some(&b.id), 1));
     let binding = Binding {
-        doc: &n,
+        doc: &sid(&n),
         epoch: 2,
         blob: blob.id,
         kind: blob.kind,
@@ -1000,7 +1034,7 @@ fn a_key_from_a_revoked_distrusted_or_foreign_device_is_refused() {
     };
     assert_eq!(blob.epoch, 2);
     let binding = Binding {
-        doc: &n,
+        doc: &sid(&n),
         epoch: 2,
         blob: blob.id,
         kind: blob.kind,
@@ -1016,7 +1050,8 @@ fn a_key_from_a_revoked_distrusted_or_foreign_device_is_refused() {
     )
     .unwrap();
     let mut mallory = Device::new();
-    let info = mallory.info(Some(pairing_proof(&[1; 32], &mallory.id, "age1other")));
+    let mut info = mallory.info(Some(pairing_proof(&[1; 32], &mallory.id, "age1other")));
+    info.paired_by = Some(a.id.clone());
     relay.enroll(info.clone());
     mallory.save_enrollment(info);
     // A device of another member, admitted by an honest invite.
@@ -1057,4 +1092,316 @@ fn a_key_from_a_revoked_distrusted_or_foreign_device_is_refused() {
     c.download(&relay);
     let status = client::list_clients(&c.vault).unwrap()[0].status;
     assert_eq!(status, CaseStatus::Active);
+}
+
+#[test]
+fn the_relay_sees_no_record_id_and_a_body_naming_another_record_is_refused() {
+    let (mut relay, mut a, mut b, ana, n) = practice();
+    safety_plan::save(
+        &mut a.vault,
+        &ana,
+        &[(Section::WarningSigns, "Not sleeping".into())],
+    )
+    .unwrap();
+    settle(&mut relay, &mut [&mut a, &mut b]);
+    let plan = safety_plan::doc_id(&ana);
+    assert_eq!(
+        safety_plan::plan(&mut b.vault, &ana).unwrap().sections,
+        safety_plan::plan(&mut a.vault, &ana).unwrap().sections
+    );
+    // Every document id the relay holds is an opaque sync id: no record id,
+    // nothing that says "safety plan" or names the client.
+    let mut docs = BTreeSet::new();
+    for e in &relay.log {
+        if let LogItem::Blob(blob) = &e.item {
+            docs.insert(blob.doc.clone());
+        }
+    }
+    assert_eq!(
+        docs,
+        [&ana, &n, &plan].into_iter().map(|r| sid(r)).collect(),
+        "one sync id per record"
+    );
+    for doc in &docs {
+        assert!(DeviceId(doc.clone()).is_well_formed(), "{doc}");
+        assert!(!doc.contains(&ana[..8]) && !doc.contains("plan"), "{doc}");
+    }
+
+    // A body sealed under the note's document but naming the client record
+    // (a relabelled record) is refused, even with a genuine key.
+    let (key, _) = inject_key(&mut relay, &a.id, &keys_of(&a), &b, &n, 2);
+    let id = seal::new_blob_id().unwrap();
+    let doc = sid(&n);
+    let binding = Binding {
+        doc: &doc,
+        epoch: 2,
+        blob: id,
+        kind: BlobKind::Change,
+    };
+    let plain = seal::frame("client", &ana, b"whatever").unwrap();
+    let body = seal::seal(&key, &binding, &plain).unwrap();
+    let seq = relay.push(
+        Some(a.id.clone()),
+        LogItem::Blob(Blob {
+            id,
+            doc: doc.clone(),
+            kind: BlobKind::Change,
+            epoch: 2,
+            to: None,
+            body,
+        }),
+    );
+    let got = b.download(&relay);
+    let rejected: Vec<_> = got.iter().flat_map(|g| g.rejected.clone()).collect();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(
+        (rejected[0].seq, rejected[0].doc.as_str(), rejected[0].code),
+        (seq, doc.as_str(), Code::SyncSealBroken)
+    );
+    // Warnings name the sync id, never the record id.
+    let warnings = replica::warnings(&b.vault).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        (warnings[0].kind.as_str(), &warnings[0].doc),
+        ("seal_broken", &doc)
+    );
+    assert_eq!(b.names(), vec!["Ana Silva".to_owned()]);
+}
+
+#[test]
+fn a_device_announced_again_with_another_key_keeps_the_first_and_is_distrusted() {
+    let (mut relay, mut a, b, _, n) = practice();
+    // The relay re-announces B with its own recipient (and, on connect, lists
+    // it with another member).
+    let relays_own = Device::new();
+    let mut swapped = b.info(None);
+    swapped.age_recipient = relays_own.recipient.clone();
+    relay.push(None, LogItem::DeviceEnrolled(swapped));
+    a.download(&relay);
+    let mut other_member = b.info(None);
+    other_member.member = "dr-b".into();
+    replica::set_devices(&mut a.vault, &[other_member]).unwrap();
+
+    let known = replica::devices(&a.vault).unwrap();
+    let b_at_a = known.iter().find(|d| d.id == b.id).unwrap();
+    assert_eq!(
+        (b_at_a.age_recipient.as_str(), b_at_a.member.as_str()),
+        (b.recipient.as_str(), MEMBER)
+    );
+    let warnings = replica::warnings(&a.vault).unwrap();
+    assert!(!warnings.is_empty());
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.kind == "device_key_changed" && w.device == b.id.as_str()),
+        "{warnings:?}"
+    );
+    // B gets no key from A for what A starts now, and A takes none from B.
+    let ben = a.client("Ben");
+    a.upload(&mut relay);
+    let to_b = relay
+        .blobs_of(&ben)
+        .iter()
+        .any(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&b.id)));
+    assert!(!to_b, "no key for the swapped device");
+    let (_, seq) = inject_key(&mut relay, &b.id, &keys_of(&b), &a, &n, 2);
+    a.download(&relay);
+    let last = replica::warnings(&a.vault).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.seq),
+        ("key_sender_untrusted", seq)
+    );
+}
+
+#[test]
+fn a_pairing_made_on_another_device_is_not_judged_here() {
+    let mut relay = Relay::default();
+    let mut a = Device::first(&mut relay);
+    a.client("Ana");
+    a.upload(&mut relay);
+    let mut b = Device::paired(&mut relay, &a);
+    settle(&mut relay, &mut [&mut a, &mut b]);
+    // A code A made and never used…
+    replica::remember_pairing(
+        &a.vault,
+        "feedfeedfeedfeedfeedfeedfeedfeed",
+        &[1; 32],
+        i64::MAX,
+    )
+    .unwrap();
+    // …while the phone is paired from B.
+    let mut c = Device::paired(&mut relay, &b);
+    settle(&mut relay, &mut [&mut a, &mut b, &mut c]);
+    assert!(replica::warnings(&a.vault).unwrap().is_empty());
+    let c_at_a = replica::devices(&a.vault)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == c.id)
+        .unwrap();
+    assert_eq!(c_at_a.paired_by, Some(b.id.clone()));
+    assert_eq!(c.names(), vec!["Ana Silva".to_owned()]);
+    // A trusts the phone: what A starts now reaches it.
+    a.client("Ben");
+    settle(&mut relay, &mut [&mut a, &mut b, &mut c]);
+    assert_eq!(c.names().len(), 2, "{:?}", c.names());
+    assert!(replica::warnings(&c.vault).unwrap().is_empty());
+}
+
+#[test]
+fn a_device_with_a_malformed_recipient_gets_no_keys_and_stops_nothing() {
+    let (mut relay, mut a, mut b, _, _) = practice();
+    // Shape-valid, but the bech32 checksum does not hold.
+    let mut d = Device::new();
+    let last = d.recipient.pop().unwrap();
+    d.recipient.push(if last == 'q' { 'p' } else { 'q' });
+    replica::remember_pairing(
+        &a.vault,
+        "feedfeedfeedfeedfeedfeedfeedfeed",
+        &[7; 32],
+        i64::MAX,
+    )
+    .unwrap();
+    let mut info = d.info(Some(pairing_proof(&[7; 32], &d.id, &d.recipient)));
+    info.paired_by = Some(a.id.clone());
+    relay.enroll(info);
+    // The proof holds (for that recipient): A would give it everything.
+    a.download(&relay);
+    // And it is a key recipient for what A starts now.
+    a.client("Ben");
+    settle(&mut relay, &mut [&mut a, &mut b]);
+    assert_eq!(b.names().len(), 2);
+    let to_d = relay
+        .log
+        .iter()
+        .any(|e| matches!(&e.item, LogItem::Blob(k) if k.to.as_ref() == Some(&d.id)));
+    assert!(!to_d);
+    let warnings = replica::warnings(&a.vault).unwrap();
+    assert!(!warnings.is_empty());
+    assert!(
+        warnings
+            .iter()
+            .all(|w| w.kind == "recipient_invalid" && w.device == d.id.as_str()),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn a_revocation_split_into_chunks_rotates_every_document() {
+    let (mut relay, mut a, mut b, ana, n) = practice();
+    relay.revoke_in_chunks(&b.id, 1);
+    let revocations = relay
+        .log
+        .iter()
+        .filter(|e| matches!(e.item, LogItem::DeviceRevoked { .. }))
+        .count();
+    assert_eq!(revocations, 2);
+    a.download(&relay);
+    a.upload(&mut relay);
+    client::set_status(&mut a.vault, &ana, CaseStatus::Active).unwrap();
+    note::edit_sections(&mut a.vault, &n, &[("plan", "Weekly")]).unwrap();
+    a.upload(&mut relay);
+    for record in [&ana, &n] {
+        let last = (*relay.blobs_of(record).last().unwrap()).clone();
+        let LogItem::Blob(blob) = &last.item else {
+            unreachable!()
+        };
+        assert_eq!((blob.kind, blob.epoch), (BlobKind::Change, 2), "{record}");
+    }
+    // Applying both chunks again rotates nothing twice.
+    let again: Vec<Entry> = relay
+        .log
+        .iter()
+        .filter(|e| matches!(e.item, LogItem::DeviceRevoked { .. }))
+        .cloned()
+        .collect();
+    replica::apply(&mut a.vault, &again).unwrap();
+    assert!(
+        replica::outgoing(&mut a.vault, Limits::default())
+            .unwrap()
+            .is_empty()
+    );
+    b.download(&relay);
+    assert_eq!(b.section(&n, "plan"), "");
+}
+
+#[test]
+fn a_reader_the_winning_rotator_skipped_gets_the_key_from_another() {
+    let (mut relay, mut a, mut b, _, n) = practice();
+    let mut c = Device::paired(&mut relay, &a);
+    settle(&mut relay, &mut [&mut a, &mut b, &mut c]);
+    let mut d = Device::paired(&mut relay, &a);
+    settle(&mut relay, &mut [&mut a, &mut b, &mut c, &mut d]);
+    // A no longer trusts C (the relay once announced C with another key).
+    let mut swapped = c.info(None);
+    swapped.age_recipient = Device::new().recipient;
+    replica::set_devices(&mut a.vault, &[swapped]).unwrap();
+
+    relay.revoke(&b.id);
+    // A rotates first and wins epoch 2: its key goes to D, not to C.
+    a.download(&relay);
+    a.upload(&mut relay);
+    let a_to_c = relay.log.iter().any(|e| {
+        e.from.as_ref() == Some(&a.id)
+            && matches!(&e.item, LogItem::Blob(k) if k.epoch == 2 && k.to.as_ref() == Some(&c.id))
+    });
+    assert!(!a_to_c);
+    note::edit_sections(&mut a.vault, &n, &[("plan", "After the revocation")]).unwrap();
+    // D takes A's key and passes it on to C, whom it trusts.
+    settle(&mut relay, &mut [&mut a, &mut d, &mut c]);
+    assert_eq!(c.section(&n, "plan"), "After the revocation");
+    assert_eq!(replica::waiting_entries(&c.vault).unwrap(), 0);
+    for dev in [&c, &d] {
+        assert!(replica::warnings(&dev.vault).unwrap().is_empty());
+    }
+    note::edit_sections(&mut c.vault, &n, &[("response", "From the phone")]).unwrap();
+    settle(&mut relay, &mut [&mut a, &mut d, &mut c]);
+    assert_eq!(a.section(&n, "response"), "From the phone");
+}
+
+#[test]
+fn a_refused_upload_is_not_pending_and_goes_out_again_on_retry() {
+    let mut relay = Relay::default();
+    let mut a = Device::first(&mut relay);
+    let ana = a.client("Ana");
+    relay.quota_full = true;
+    let mut refused = vec![];
+    for _ in 0..3 {
+        let blobs = replica::outgoing(&mut a.vault, Limits::default()).unwrap();
+        refused.extend(
+            blobs
+                .iter()
+                .filter(|b| b.kind == BlobKind::Change)
+                .map(|b| b.id),
+        );
+        let results = relay.append(&a.id, blobs);
+        replica::acknowledge(&mut a.vault, &results).unwrap();
+    }
+    assert_eq!(refused.len(), 1);
+    let errors = replica::upload_errors(&a.vault).unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].doc.as_str(), errors[0].code),
+        (ana.as_str(), Code::SyncQuota)
+    );
+    // Nothing will move it until a retry: the app shows connected, not syncing.
+    assert_eq!(replica::pending_uploads(&a.vault).unwrap(), 0);
+    assert!(
+        replica::outgoing(&mut a.vault, Limits::default())
+            .unwrap()
+            .is_empty()
+    );
+
+    // The next session starts with a retry: the same blob goes out again.
+    relay.quota_full = false;
+    replica::retry_refused(&a.vault).unwrap();
+    assert_eq!(replica::pending_uploads(&a.vault).unwrap(), 1);
+    let again = replica::outgoing(&mut a.vault, Limits::default()).unwrap();
+    assert_eq!(again.iter().map(|b| b.id).collect::<Vec<_>>(), refused);
+    let results = relay.append(&a.id, again);
+    replica::acknowledge(&mut a.vault, &results).unwrap();
+    assert!(replica::upload_errors(&a.vault).unwrap().is_empty());
+    assert_eq!(replica::pending_uploads(&a.vault).unwrap(), 0);
+    let mut b = Device::paired(&mut relay, &a);
+    settle(&mut relay, &mut [&mut a, &mut b]);
+    assert_eq!(b.names(), vec!["Ana Silva".to_owned()]);
 }

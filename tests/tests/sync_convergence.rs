@@ -272,11 +272,26 @@ async fn schedule(seed: u64) -> usize {
         let other = picture(&mut d.vault);
         assert_eq!(first, other, "seed {seed}: device 0 and device {n} differ");
     }
-    for d in devs.iter() {
+    for (n, d) in devs.iter().enumerate() {
         assert_eq!(
             replica::pending_uploads(&d.vault).unwrap(),
             0,
             "seed {seed}: left unsent"
+        );
+        assert_eq!(
+            replica::waiting_entries(&d.vault).unwrap(),
+            0,
+            "seed {seed}: device {n} has entries waiting"
+        );
+        assert_eq!(
+            replica::unprojected(&d.vault).unwrap(),
+            Vec::<String>::new(),
+            "seed {seed}: device {n} has unprojected records"
+        );
+        assert_eq!(
+            replica::warnings(&d.vault).unwrap(),
+            vec![],
+            "seed {seed}: device {n} has warnings"
         );
     }
     first.len()

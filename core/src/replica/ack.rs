@@ -122,6 +122,9 @@ fn lost_epoch(tx: &Transaction<'_>, sent: &Sent) -> Result<(), ReplicaError> {
         "DELETE FROM sync_outbox WHERE kind = 'key' AND doc = ?1 AND epoch = ?2 AND key_id = ?3",
         params![sent.doc, epoch, sent.key_id],
     )?;
+    // What we wrapped to the readers a revocation left went with our key:
+    // they are owed the winner's, once it is here.
+    state::set_owed_done(tx, &sent.doc, epoch, None, false)?;
     let mut doc = DocState::load(tx, &sent.doc)?;
     doc.epoch = state::newest_epoch(tx, &sent.doc)?;
     doc.awaiting_key = doc.epoch == 0;

@@ -20,7 +20,8 @@ use crate::{Code, HasCode};
 pub struct Applied {
     /// The last sequence number applied; subscribe from here.
     pub cursor: u64,
-    /// Documents whose content changed (lists and open screens to refresh).
+    /// Records whose content changed (lists and open screens to refresh),
+    /// by record id.
     pub docs_changed: Vec<String>,
     /// Keys to documents with earlier history arrived (this device was just
     /// given them): the relay did not send their older entries while this
@@ -39,6 +40,7 @@ pub struct Applied {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
     pub seq: u64,
+    /// The document's sync id (what the relay calls it).
     pub doc: String,
     pub code: Code,
 }
@@ -64,6 +66,7 @@ pub fn apply(vault: &mut Vault, entries: &[Entry]) -> Result<Applied, ReplicaErr
         cursor = cursor.max(entry.seq);
     }
     run.project_waiting()?;
+    run.pay_owed()?;
     if run.rewind {
         state::set_replay_mark(&tx, cursor)?;
         cursor = 0;
@@ -186,7 +189,9 @@ impl Run<'_> {
         }
     }
 
-    /// Opens a change or snapshot and merges it into the stored document.
+    /// Opens a change or snapshot and merges it into the stored record,
+    /// which the body names: the record id must hash to the blob's document
+    /// (the relay's name for it), or the body is refused as broken.
     fn merge_entry(&mut self, entry: &Entry, blob: &Blob) -> Result<Outcome, ReplicaError> {
         let Some(stored) = state::key(self.tx, &blob.doc, blob.epoch)? else {
             return Ok(Outcome::Wait);
@@ -198,31 +203,42 @@ impl Run<'_> {
             kind: blob.kind,
         };
         let Ok(plain) = seal::open(&stored.key, &binding, &blob.body) else {
+            // Our own key, not yet accepted by the relay: another device's
+            // may win the epoch (a rotation race), and this is sealed with it.
+            if !stored.confirmed {
+                return Ok(Outcome::Wait);
+            }
             return Ok(Outcome::Refused(Code::SyncSealBroken, "seal_broken"));
         };
-        let Ok((kind, automerge)) = seal::unframe(&plain) else {
+        let Ok(framed) = seal::unframe(&plain) else {
             return Ok(Outcome::Refused(Code::SyncBlobInvalid, "blob_invalid"));
         };
-        if !SYNCED_KINDS.contains(&kind) {
+        if seal::sync_doc_id(framed.record) != blob.doc {
+            return Ok(Outcome::Refused(Code::SyncSealBroken, "seal_broken"));
+        }
+        if !SYNCED_KINDS.contains(&framed.record_kind) {
             return Ok(Outcome::Refused(Code::SyncBlobInvalid, "blob_invalid"));
         }
         let snapshot = matches!(blob.kind, BlobKind::Snapshot { .. });
-        self.merge(entry, &blob.doc, kind, automerge, snapshot)
+        self.merge(entry, &blob.doc, &framed, snapshot)
     }
 
+    /// Merges `framed` into record `framed.record` (sync id `doc`).
     fn merge(
         &mut self,
         entry: &Entry,
         doc: &str,
-        kind: &str,
-        automerge: &[u8],
+        framed: &seal::Framed<'_>,
         snapshot: bool,
     ) -> Result<Outcome, ReplicaError> {
+        let (record, kind, automerge) = (framed.record, framed.record_kind, framed.automerge);
         let existing: Option<(String, Vec<u8>)> = self
             .tx
-            .query_row("SELECT kind, body FROM records WHERE id = ?1", [doc], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT kind, body FROM records WHERE id = ?1",
+                [record],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let mut am = match existing {
             Some((stored_kind, _)) if stored_kind != kind => {
@@ -245,8 +261,9 @@ impl Run<'_> {
                 user: "sync".into(),
                 device: entry.from.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
             };
-            store_in(self.tx, &actor, doc, kind, &am.save(), self.now)?;
+            store_in(self.tx, &actor, record, kind, &am.save(), self.now)?;
             let mut st = DocState::load(self.tx, doc)?;
+            st.record = Some(record.to_owned());
             // Nothing local was unsent: what we now hold needs no echo.
             if st.sent_heads == before {
                 st.sent_heads = after;
@@ -257,8 +274,8 @@ impl Run<'_> {
                 st.changes_since_snapshot.saturating_add(1)
             };
             st.save(self.tx, doc)?;
-            self.project(doc, kind, &am)?;
-            self.changed.insert(doc.to_owned());
+            self.project(record, kind, &am)?;
+            self.changed.insert(record.to_owned());
         }
         Ok(if complete {
             Outcome::Merged
@@ -267,16 +284,16 @@ impl Run<'_> {
         })
     }
 
-    /// Projects a document; when that fails (a note whose client has not
-    /// arrived: a foreign key) the document stays stored and is listed as
+    /// Projects a record; when that fails (a note whose client has not
+    /// arrived: a foreign key) the record stays stored and is listed as
     /// unprojected, to be projected after later entries.
-    fn project(&self, doc: &str, kind: &str, am: &AutoCommit) -> Result<bool, ReplicaError> {
+    fn project(&self, record: &str, kind: &str, am: &AutoCommit) -> Result<bool, ReplicaError> {
         self.tx.execute_batch("SAVEPOINT project_doc")?;
-        match project_document(self.tx, doc, kind, am) {
+        match project_document(self.tx, record, kind, am) {
             Ok(()) => {
                 self.tx.execute_batch("RELEASE project_doc")?;
                 self.tx
-                    .execute("DELETE FROM sync_unprojected WHERE doc = ?1", [doc])?;
+                    .execute("DELETE FROM sync_unprojected WHERE doc = ?1", [record])?;
                 Ok(true)
             }
             Err(e @ VaultError::Io { .. }) => {
@@ -290,7 +307,7 @@ impl Run<'_> {
                 self.tx.execute(
                     "INSERT INTO sync_unprojected (doc, code) VALUES (?1, ?2)
                      ON CONFLICT(doc) DO UPDATE SET code = ?2",
-                    params![doc, e.code().as_str()],
+                    params![record, e.code().as_str()],
                 )?;
                 Ok(false)
             }
@@ -355,12 +372,14 @@ impl Run<'_> {
             Some(mine) if mine.key == grant.key => {
                 state::put_key(self.tx, &grant.doc, grant.epoch, &grant.key, true)?
             }
-            // Ours was never confirmed: the log's key won the epoch.
+            // Ours was never confirmed: the log's key won the epoch. Our key
+            // blobs go; the readers we wrapped ours to are owed this one.
             Some(mine) if !mine.confirmed => {
                 self.tx.execute(
                     "DELETE FROM sync_outbox WHERE kind = 'key' AND doc = ?1 AND epoch = ?2",
                     params![grant.doc, grant.epoch],
                 )?;
+                state::set_owed_done(self.tx, &grant.doc, grant.epoch, None, false)?;
                 state::put_key(self.tx, &grant.doc, grant.epoch, &grant.key, true)?;
             }
             Some(_) => return self.refuse(entry, blob, Code::SyncEpochConflict, "key_conflict"),
@@ -376,11 +395,13 @@ impl Run<'_> {
     }
 
     /// A device joined. If it is one of this member's, enrolled with a
-    /// pairing code this device made, and its proof holds, it gets every key
+    /// pairing code this device made (the relay says so: `paired_by`), and
+    /// its proof holds for the recipient first seen for it, it gets every key
     /// this device has; a proof that does not hold is a warning (the relay
-    /// may have swapped the new device's keys) and it gets nothing.
+    /// may have swapped the new device's keys) and it gets nothing. Proofs
+    /// of pairings other devices made are theirs to judge, not this one's.
     fn enrolled(&mut self, seq: u64, info: &DeviceInfo) -> Result<(), ReplicaError> {
-        state::upsert_device(self.tx, info)?;
+        state::upsert_device(self.tx, info, seq)?;
         let me = &self.me.info;
         let Some(proof) = info.pairing_proof else {
             return Ok(());
@@ -388,7 +409,14 @@ impl Run<'_> {
         if info.id == me.id || info.member != me.member || info.revoked_ms.is_some() {
             return Ok(());
         }
-        // 1: verified here, -1: failed here; either way judged already.
+        let Some(known) = state::device(self.tx, &info.id)? else {
+            return Ok(());
+        };
+        if known.paired_by.as_ref() != Some(&me.id) {
+            return Ok(());
+        }
+        // 1: verified here, -1: failed here (or its keys changed); either
+        // way judged already.
         let judged: i64 = self.tx.query_row(
             "SELECT vouched FROM sync_devices WHERE id = ?1",
             [info.id.as_str()],
@@ -406,26 +434,22 @@ impl Run<'_> {
             })?;
             rows.collect::<Result<_, _>>()?
         };
-        if secrets.is_empty() {
-            return Ok(());
-        }
         for (hash, secret) in &secrets {
             let Ok(secret) = <&[u8; 32]>::try_from(secret.as_slice()) else {
                 continue;
             };
-            if verify_pairing_proof(secret, &info.id, &info.age_recipient, &proof) {
+            if verify_pairing_proof(secret, &known.id, &known.age_recipient, &proof) {
                 self.tx
                     .execute("DELETE FROM sync_pairings WHERE token_hash = ?1", [hash])?;
                 self.tx.execute(
                     "UPDATE sync_devices SET vouched = 1 WHERE id = ?1",
                     [info.id.as_str()],
                 )?;
-                return self.grant_everything(info);
+                return self.grant_everything(&known);
             }
         }
-        // No key goes to it from this device, now or later. (A pairing made
-        // by a sibling device lands here too, while this one holds secrets
-        // of its own: the warning says which device to check.)
+        // Paired with a code of ours, but with none of our secrets (or for
+        // another recipient): no key goes to it from this device, now or later.
         self.tx.execute(
             "UPDATE sync_devices SET vouched = -1 WHERE id = ?1",
             [info.id.as_str()],
@@ -456,7 +480,11 @@ impl Run<'_> {
 
     /// A device was revoked: keys queued for it are dropped, and each of its
     /// documents this device reads gets a new epoch key for the remaining
-    /// readers, unless someone already rotated past the revocation.
+    /// readers, unless someone already rotated past the revocation. The
+    /// relay may split one revocation into several entries (chunks of
+    /// documents): each is handled; rotating a document is idempotent (the
+    /// epoch check in [`Run::rotate`]). Entries read again after a rewind
+    /// were handled when first read.
     fn revoked(
         &mut self,
         entry: &Entry,
@@ -468,14 +496,7 @@ impl Run<'_> {
             params![device.as_str(), entry.at_ms],
         )?;
         state::drop_key_blobs_to(self.tx, device)?;
-        if *device == self.me.info.id {
-            return Ok(());
-        }
-        let first = self.tx.execute(
-            "INSERT OR IGNORE INTO sync_revocations (device) VALUES (?1)",
-            [device.as_str()],
-        )?;
-        if first == 0 {
+        if *device == self.me.info.id || entry.seq <= self.replay_mark {
             return Ok(());
         }
         for readers in docs {
@@ -484,31 +505,76 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// A new key for `readers.doc` after `revoked` lost it, wrapped to this
+    /// device and the remaining readers it trusts. Every remaining reader is
+    /// also recorded as owed the next epoch's key: whichever key wins that
+    /// epoch, this device wraps it to them once it holds it ([`Run::pay_owed`]),
+    /// so a reader the winner did not know or trust still gets it.
     fn rotate(&self, revoked: &DeviceId, readers: &DocReaders) -> Result<(), ReplicaError> {
-        let mut st = DocState::load(self.tx, &readers.doc)?;
-        if state::newest_epoch(self.tx, &readers.doc)? == 0 || st.epoch > readers.epoch {
+        let doc = &readers.doc;
+        if state::newest_epoch(self.tx, doc)? == 0 {
             return Ok(());
         }
         let epoch = readers.epoch.saturating_add(1);
+        let others: Vec<&DeviceId> = readers
+            .readers
+            .iter()
+            .filter(|id| *id != revoked && **id != self.me.info.id)
+            .collect();
+        for id in &others {
+            state::owe(self.tx, doc, epoch, id)?;
+        }
+        let mut st = DocState::load(self.tx, doc)?;
+        if st.epoch > readers.epoch {
+            return Ok(());
+        }
         let key = DocKey::generate()?;
-        state::put_key(self.tx, &readers.doc, epoch, &key, false)?;
+        state::put_key(self.tx, doc, epoch, &key, false)?;
         st.epoch = epoch;
-        st.save(self.tx, &readers.doc)?;
+        st.save(self.tx, doc)?;
         let grant = Grant {
-            doc: readers.doc.clone(),
+            doc: doc.clone(),
             epoch,
             key,
             history: false,
         };
         state::queue_key_blob(self.tx, &self.me.keys, &self.me.info, &grant)?;
         let recipients = state::key_recipients(self.tx)?;
-        for id in &readers.readers {
-            if id == revoked || *id == self.me.info.id {
-                continue;
-            }
+        for id in others {
             if let Some(d) = recipients.iter().find(|d| d.id == *id) {
                 state::queue_key_blob(self.tx, &self.me.keys, d, &grant)?;
+                state::set_owed_done(self.tx, doc, epoch, Some(id), true)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Wraps each key this device holds confirmed to the readers a
+    /// revocation left that are owed it and that this device trusts
+    /// ([`state::key_recipients`]). A reader may get the same key from
+    /// several devices: the relay takes the same key id for an epoch again,
+    /// and taking a key twice changes nothing.
+    fn pay_owed(&self) -> Result<(), ReplicaError> {
+        let owed = state::owed(self.tx)?;
+        if owed.is_empty() {
+            return Ok(());
+        }
+        let recipients = state::key_recipients(self.tx)?;
+        for (doc, epoch, reader) in owed {
+            let Some(to) = recipients.iter().find(|d| d.id == reader) else {
+                continue;
+            };
+            let Some(stored) = state::key(self.tx, &doc, epoch)? else {
+                continue;
+            };
+            let grant = Grant {
+                doc: doc.clone(),
+                epoch,
+                key: stored.key,
+                history: false,
+            };
+            state::queue_key_blob(self.tx, &self.me.keys, to, &grant)?;
+            state::set_owed_done(self.tx, &doc, epoch, Some(&reader), true)?;
         }
         Ok(())
     }

@@ -173,7 +173,7 @@ pub fn save_enrollment(vault: &mut Vault, enrollment: &Enrollment) -> Result<(),
     let json = serde_json::to_string(&stored).map_err(|e| ReplicaError::Invalid(e.to_string()))?;
     let tx = vault.transaction()?;
     state::set_setting(&tx, ENROLLMENT, &json)?;
-    state::upsert_device(&tx, &enrollment.device)?;
+    state::upsert_device(&tx, &enrollment.device, 0)?;
     for kind in SYNCED_KINDS {
         tx.execute(
             "INSERT OR IGNORE INTO sync_dirty (doc) SELECT id FROM records WHERE kind = ?1",

@@ -12,6 +12,12 @@
 //! document keys per epoch, the outbox, entries waiting for a key, the
 //! practice's devices as this device knows them. See [`seal`] for the
 //! cryptography and [`identity`] for this device's keys and enrollment.
+//!
+//! The relay never sees a record id: a document is named there (and in the
+//! replica's own tables) by its sync id, [`sync_doc_id`] of the record id,
+//! and the record id travels inside the sealed body. Record ids appear only
+//! where the app reads them: [`Applied::docs_changed`], [`unprojected`],
+//! [`UploadError::doc`].
 
 mod ack;
 mod apply;
@@ -28,6 +34,7 @@ pub use ack::acknowledge;
 pub use apply::{Applied, Rejected, apply};
 pub use identity::{DeviceKeys, Enrollment, enrollment, remember_pairing, save_enrollment};
 pub use outgoing::{Limits, outgoing};
+pub use seal::sync_doc_id;
 
 /// Changes of one document since its last snapshot after which a device
 /// uploads a new snapshot, so the relay can drop them.
@@ -83,10 +90,13 @@ pub struct Warning {
     /// `key_signature_invalid` (a key blob not signed by the device the log
     /// names as its sender), `key_sender_untrusted` (signed by a device that
     /// may not grant this device keys: unknown, another member's, revoked, or
-    /// one whose pairing proof failed).
+    /// one whose pairing proof failed), `device_key_changed` (a device
+    /// announced again with another age recipient or member: it is no longer
+    /// trusted), `recipient_invalid` (a device's age recipient does not
+    /// parse: it is given no keys).
     pub kind: String,
     pub code: Code,
-    /// The document concerned, or empty.
+    /// The document concerned (its sync id, never the record id), or empty.
     pub doc: String,
     /// The device concerned (sender or new device), or empty.
     pub device: String,
@@ -98,6 +108,8 @@ pub struct Warning {
 /// in the outbox (no local change is ever dropped) until [`retry_refused`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadError {
+    /// The record (its id); the sync id for a key blob of a document whose
+    /// record this device does not have.
     pub doc: String,
     pub code: Code,
 }
@@ -108,10 +120,14 @@ pub fn cursor(vault: &Vault) -> Result<u64, ReplicaError> {
 }
 
 /// Outbox blobs plus documents changed since they were last queued: the
-/// engine's "N changes to upload".
+/// engine's "N changes to upload". Blobs the relay refused and documents
+/// that could not be prepared are not counted (nothing will move them until
+/// [`retry_refused`] or an edit): they are [`upload_errors`].
 pub fn pending_uploads(vault: &Vault) -> Result<u64, ReplicaError> {
     let n: i64 = vault.connection().query_row(
-        "SELECT (SELECT count(*) FROM sync_outbox) + (SELECT count(*) FROM sync_dirty)",
+        "SELECT (SELECT count(*) FROM sync_outbox WHERE error IS NULL)
+              + (SELECT count(*) FROM sync_dirty WHERE doc NOT IN
+                    (SELECT record FROM sync_docs WHERE error IS NOT NULL AND record IS NOT NULL))",
         [],
         |r| r.get(0),
     )?;
@@ -144,8 +160,10 @@ pub fn warnings(vault: &Vault) -> Result<Vec<Warning>, ReplicaError> {
 /// documents whose changes could not be prepared.
 pub fn upload_errors(vault: &Vault) -> Result<Vec<UploadError>, ReplicaError> {
     let mut stmt = vault.connection().prepare(
-        "SELECT doc, error FROM sync_outbox WHERE error IS NOT NULL
-         UNION ALL SELECT doc, error FROM sync_docs WHERE error IS NOT NULL",
+        "SELECT coalesce(o.record, d.record, o.doc), o.error
+         FROM sync_outbox o LEFT JOIN sync_docs d ON d.doc = o.doc
+         WHERE o.error IS NOT NULL
+         UNION ALL SELECT coalesce(record, doc), error FROM sync_docs WHERE error IS NOT NULL",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = vec![];
@@ -157,7 +175,11 @@ pub fn upload_errors(vault: &Vault) -> Result<Vec<UploadError>, ReplicaError> {
     Ok(out)
 }
 
-/// Offers refused blobs again (after a reconnect, or when the user asks).
+/// Offers the blobs the relay refused (quota, a transient refusal) again:
+/// the engine calls it at the start of every session, and the app when the
+/// user asks. They keep their blob ids, so one the relay did store after all
+/// is a duplicate to it. (Documents that could not be prepared are tried
+/// again on every [`outgoing`] without it.)
 pub fn retry_refused(vault: &Vault) -> Result<(), ReplicaError> {
     vault.connection().execute(
         "UPDATE sync_outbox SET error = NULL WHERE error IS NOT NULL",
@@ -171,13 +193,14 @@ pub fn retry_refused(vault: &Vault) -> Result<(), ReplicaError> {
 pub fn set_devices(vault: &mut Vault, devices: &[DeviceInfo]) -> Result<(), ReplicaError> {
     let tx = vault.transaction()?;
     for device in devices {
-        state::upsert_device(&tx, device)?;
+        state::upsert_device(&tx, device, 0)?;
     }
     tx.commit()?;
     Ok(())
 }
 
-/// The devices this device knows, in enrollment order.
+/// The devices this device knows, in enrollment order, with the member and
+/// age recipient first seen for each and who paired it.
 pub fn devices(vault: &Vault) -> Result<Vec<DeviceInfo>, ReplicaError> {
     state::devices(vault.connection())
 }

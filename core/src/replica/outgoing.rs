@@ -47,8 +47,8 @@ pub fn outgoing(vault: &mut Vault, limits: Limits) -> Result<Vec<Blob>, ReplicaE
         let rows = stmt.query_map([], |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };
-    for doc in dirty {
-        prepare_isolated(&tx, &me, &doc, limits.max_blob_bytes)?;
+    for record in dirty {
+        prepare_isolated(&tx, &me, &record, limits.max_blob_bytes)?;
     }
     queue_snapshots(&tx, limits.max_blob_bytes)?;
     let blobs = hand_out(&tx, limits.max_blobs)?;
@@ -56,17 +56,18 @@ pub fn outgoing(vault: &mut Vault, limits: Limits) -> Result<Vec<Blob>, ReplicaE
     Ok(blobs)
 }
 
-/// Prepares one document; a failure that belongs to this document (too
+/// Prepares one dirty record; a failure that belongs to this document (too
 /// large, unreadable) is recorded on it and leaves it dirty, never blocking
-/// the others.
+/// the others. From here on the document is named by its sync id.
 fn prepare_isolated(
     tx: &Transaction<'_>,
     me: &Me,
-    doc: &str,
+    record: &str,
     max_blob_bytes: usize,
 ) -> Result<(), ReplicaError> {
+    let doc = &seal::sync_doc_id(record);
     tx.execute_batch("SAVEPOINT prepare_doc")?;
-    let result = prepare(tx, me, doc, max_blob_bytes);
+    let result = prepare(tx, me, record, doc, max_blob_bytes);
     let own_fault = matches!(
         &result,
         Err(ReplicaError::TooLarge { .. } | ReplicaError::Vault(VaultError::Corrupt(_)))
@@ -84,7 +85,9 @@ fn prepare_isolated(
                 code = e.code().as_str(),
                 "a document cannot be uploaded"
             );
-            DocState::load(tx, doc)?.save(tx, doc)?;
+            let mut st = DocState::load(tx, doc)?;
+            st.record = Some(record.to_owned());
+            st.save(tx, doc)?;
             tx.execute(
                 "UPDATE sync_docs SET error = ?2 WHERE doc = ?1",
                 params![doc, e.code().as_str()],
@@ -95,17 +98,27 @@ fn prepare_isolated(
     }
 }
 
-fn prepare(tx: &Transaction<'_>, me: &Me, doc: &str, max: usize) -> Result<(), ReplicaError> {
-    let record: Option<(String, Vec<u8>)> = tx
-        .query_row("SELECT kind, body FROM records WHERE id = ?1", [doc], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+/// Queues the unsent changes of `record`, whose sync id is `doc`.
+fn prepare(
+    tx: &Transaction<'_>,
+    me: &Me,
+    record: &str,
+    doc: &str,
+    max: usize,
+) -> Result<(), ReplicaError> {
+    let row: Option<(String, Vec<u8>)> = tx
+        .query_row(
+            "SELECT kind, body FROM records WHERE id = ?1",
+            [record],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
-    let Some((kind, body)) = record.filter(|(k, _)| SYNCED_KINDS.contains(&k.as_str())) else {
-        tx.execute("DELETE FROM sync_dirty WHERE doc = ?1", [doc])?;
+    let Some((kind, body)) = row.filter(|(k, _)| SYNCED_KINDS.contains(&k.as_str())) else {
+        tx.execute("DELETE FROM sync_dirty WHERE doc = ?1", [record])?;
         return Ok(());
     };
     let mut state = DocState::load(tx, doc)?;
+    state.record = Some(record.to_owned());
     if state.epoch == 0 && !state.awaiting_key {
         first_key(tx, me, doc)?;
         state.epoch = 1;
@@ -114,10 +127,10 @@ fn prepare(tx: &Transaction<'_>, me: &Me, doc: &str, max: usize) -> Result<(), R
         .map_err(|e| VaultError::Corrupt(format!("document {doc} does not load: {e}")))?;
     let heads = am.get_heads();
     if heads != state.sent_heads {
-        let budget = max.saturating_sub(SEAL_OVERHEAD + 2 + kind.len());
+        let budget = max.saturating_sub(SEAL_OVERHEAD + 3 + kind.len() + record.len());
         let chunks = unsent(&mut am, doc, &state.sent_heads, budget)?;
         for chunk in &chunks {
-            state::queue_data_blob(tx, doc, &kind, None, chunk)?;
+            state::queue_data_blob(tx, doc, record, &kind, None, chunk)?;
         }
         state.sent_heads = heads;
         state.changes_since_snapshot = state
@@ -125,7 +138,7 @@ fn prepare(tx: &Transaction<'_>, me: &Me, doc: &str, max: usize) -> Result<(), R
             .saturating_add(u32::try_from(chunks.len()).unwrap_or(u32::MAX));
     }
     state.save(tx, doc)?;
-    tx.execute("DELETE FROM sync_dirty WHERE doc = ?1", [doc])?;
+    tx.execute("DELETE FROM sync_dirty WHERE doc = ?1", [record])?;
     Ok(())
 }
 
@@ -198,20 +211,22 @@ fn queue_snapshots(tx: &Transaction<'_>, max: usize) -> Result<(), ReplicaError>
     if cursor == 0 {
         return Ok(());
     }
-    let due: Vec<(String, String, Vec<u8>)> = {
+    let due: Vec<(String, String, String, Vec<u8>)> = {
         let mut stmt = tx.prepare(
-            "SELECT d.doc, r.kind, r.body FROM sync_docs d JOIN records r ON r.id = d.doc
+            "SELECT d.doc, d.record, r.kind, r.body FROM sync_docs d JOIN records r ON r.id = d.record
              WHERE d.changes_since_snapshot >= ?1 AND d.epoch > 0
                AND d.doc NOT IN (SELECT doc FROM sync_pending)
-               AND d.doc NOT IN (SELECT doc FROM sync_dirty)",
+               AND d.record NOT IN (SELECT doc FROM sync_dirty)",
         )?;
-        let rows = stmt.query_map([SNAPSHOT_AFTER], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([SNAPSHOT_AFTER], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         rows.collect::<Result<_, _>>()?
     };
-    for (doc, kind, body) in due {
+    for (doc, record, kind, body) in due {
         // The stored body is the document's compact save.
-        if body.len() + SEAL_OVERHEAD + 2 + kind.len() <= max {
-            state::queue_data_blob(tx, &doc, &kind, Some(cursor), &body)?;
+        if body.len() + SEAL_OVERHEAD + 3 + kind.len() + record.len() <= max {
+            state::queue_data_blob(tx, &doc, &record, &kind, Some(cursor), &body)?;
         }
         tx.execute(
             "UPDATE sync_docs SET changes_since_snapshot = 0 WHERE doc = ?1",
@@ -226,6 +241,7 @@ struct Ready {
     id: BlobId,
     doc: String,
     kind: String,
+    record: Option<String>,
     record_kind: Option<String>,
     covers: Option<i64>,
     epoch: Option<u32>,
@@ -240,7 +256,7 @@ fn hand_out(tx: &Transaction<'_>, max_blobs: usize) -> Result<Vec<Blob>, Replica
     let ready: Vec<Ready> = {
         let mut stmt = tx.prepare(
             "SELECT o.ord, o.blob_id, o.doc, o.kind, o.record_kind, o.covers, o.epoch, o.key_id,
-                    o.to_device, o.body
+                    o.to_device, o.body, o.record
              FROM sync_outbox o
              WHERE o.error IS NULL AND (o.kind = 'key' OR EXISTS (
                  SELECT 1 FROM sync_docs d
@@ -262,6 +278,7 @@ fn hand_out(tx: &Transaction<'_>, max_blobs: usize) -> Result<Vec<Blob>, Replica
                 key_id: r.get(7)?,
                 to: r.get(8)?,
                 body: r.get(9)?,
+                record: r.get(10)?,
             })
         })?;
         rows.collect::<Result<_, _>>()?
@@ -293,8 +310,12 @@ fn key_blob(row: Ready) -> Result<Blob, ReplicaError> {
 /// a rotation, queued changes go out under the new one.
 fn seal_data(tx: &Transaction<'_>, row: Ready) -> Result<Blob, ReplicaError> {
     let epoch = DocState::load(tx, &row.doc)?.epoch;
-    let key = state::key(tx, &row.doc, epoch)?
-        .ok_or_else(|| VaultError::Corrupt(format!("no key for {} epoch {epoch}", row.doc)))?;
+    let key = state::key(tx, &row.doc, epoch)?.ok_or_else(|| {
+        VaultError::Corrupt(format!("no key for document {} epoch {epoch}", row.doc))
+    })?;
+    let record = row
+        .record
+        .ok_or_else(|| VaultError::Corrupt("a queued change names no record".into()))?;
     let kind = match row.covers {
         Some(covers) => BlobKind::Snapshot {
             covers: covers.max(0) as u64,
@@ -308,7 +329,8 @@ fn seal_data(tx: &Transaction<'_>, row: Ready) -> Result<Blob, ReplicaError> {
         blob: row.id,
         kind,
     };
-    let body = seal::seal(&key.key, &binding, &seal::frame(&record_kind, &row.body)?)?;
+    let plain = seal::frame(&record_kind, &record, &row.body)?;
+    let body = seal::seal(&key.key, &binding, &plain)?;
     tx.execute(
         "UPDATE sync_outbox SET sealed_epoch = ?2 WHERE ord = ?1",
         params![row.ord, epoch],

@@ -39,7 +39,10 @@ const GRANT_MAGIC: &[u8] = b"bloom-key-v2\0";
 const GRANT_SIGNED: &[u8] = b"bloom key grant v2\0";
 /// A certificate larger than this in a key blob is malformed.
 const MAX_CERT_LEN: usize = 16 * 1024;
-const BODY_VERSION: u8 = 1;
+/// Version 2 carries the record id (version 1 did not, and is refused).
+const BODY_VERSION: u8 = 2;
+/// What a document's sync id hashes its record id with.
+const SYNC_DOC_MAGIC: &[u8] = b"bloom sync doc v1\0";
 
 /// One document key of one epoch. Never printed; zeroed when dropped.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -167,31 +170,71 @@ pub fn open(
         .map_err(|_| ReplicaError::SealBroken("body"))
 }
 
-/// A change or snapshot's plaintext: the record kind (the relay must not
-/// learn it, and a receiver needs it to create the record) and the
-/// Automerge bytes.
-pub fn frame(record_kind: &str, automerge: &[u8]) -> Result<Vec<u8>, ReplicaError> {
-    let len = u8::try_from(record_kind.len())
+/// The document id the relay sees for record `record`: the first 32 hex
+/// digits of SHA-256("bloom sync doc v1\0" ‖ record id). Record ids are
+/// random UUIDs or derived from one (`safety-plan:<client id>`), so the
+/// relay can neither invert it nor link a plan to its client; the record id
+/// itself travels inside the sealed body ([`frame`]).
+pub fn sync_doc_id(record: &str) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(SYNC_DOC_MAGIC);
+    ctx.update(record.as_bytes());
+    crate::hex::encode(&ctx.finish().as_ref()[..16])
+}
+
+/// Whether `recipient` is an age X25519 recipient keys can be wrapped to.
+pub fn recipient_is_valid(recipient: &str) -> bool {
+    age::x25519::Recipient::from_str(recipient).is_ok()
+}
+
+/// A change or snapshot's plaintext: the record kind and the record id (the
+/// relay must learn neither; a receiver needs both to store the record) and
+/// the Automerge bytes.
+pub fn frame(record_kind: &str, record: &str, automerge: &[u8]) -> Result<Vec<u8>, ReplicaError> {
+    let kind_len = u8::try_from(record_kind.len())
         .map_err(|_| ReplicaError::Invalid("record kind too long".into()))?;
-    let mut out = Vec::with_capacity(2 + record_kind.len() + automerge.len());
+    let record_len = u8::try_from(record.len())
+        .map_err(|_| ReplicaError::Invalid("record id too long".into()))?;
+    let mut out = Vec::with_capacity(3 + record_kind.len() + record.len() + automerge.len());
     out.push(BODY_VERSION);
-    out.push(len);
+    out.push(kind_len);
     out.extend_from_slice(record_kind.as_bytes());
+    out.push(record_len);
+    out.extend_from_slice(record.as_bytes());
     out.extend_from_slice(automerge);
     Ok(out)
 }
 
-/// Splits a [`frame`] back into the record kind and the Automerge bytes.
-pub fn unframe(plain: &[u8]) -> Result<(&str, &[u8]), ReplicaError> {
+/// What a [`frame`] carries.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Framed<'a> {
+    pub record_kind: &'a str,
+    pub record: &'a str,
+    pub automerge: &'a [u8],
+}
+
+/// Splits a [`frame`] back into the record kind, record id and Automerge
+/// bytes. Whether the record id belongs to the blob's document is the
+/// caller's to check ([`sync_doc_id`]).
+pub fn unframe(plain: &[u8]) -> Result<Framed<'_>, ReplicaError> {
     let bad = || ReplicaError::Invalid("malformed body".into());
-    let (&version, rest) = plain.split_first().ok_or_else(bad)?;
-    let (&len, rest) = rest.split_first().ok_or_else(bad)?;
-    if version != BODY_VERSION || rest.len() < usize::from(len) {
+    let mut r = Reader(plain);
+    let [version] = r.array::<1>().ok_or_else(bad)?;
+    if version != BODY_VERSION {
         return Err(bad());
     }
-    let (kind, automerge) = rest.split_at(usize::from(len));
-    let kind = std::str::from_utf8(kind).map_err(|_| bad())?;
-    Ok((kind, automerge))
+    let mut text = || -> Result<&str, ReplicaError> {
+        let [len] = r.array::<1>().ok_or_else(bad)?;
+        let bytes = r.take(usize::from(len)).ok_or_else(bad)?;
+        std::str::from_utf8(bytes).map_err(|_| bad())
+    };
+    let record_kind = text()?;
+    let record = text()?;
+    Ok(Framed {
+        record_kind,
+        record,
+        automerge: r.0,
+    })
 }
 
 /// A document key handed to one device.
@@ -553,10 +596,29 @@ mod tests {
     }
 
     #[test]
-    fn frames_carry_the_record_kind() {
-        let framed = frame("note", b"am").unwrap();
-        assert_eq!(unframe(&framed).unwrap(), ("note", &b"am"[..]));
+    fn frames_carry_the_record_kind_and_id() {
+        let framed = frame("note", "n-1", b"am").unwrap();
+        let back = unframe(&framed).unwrap();
+        assert_eq!(
+            (back.record_kind, back.record, back.automerge),
+            ("note", "n-1", &b"am"[..])
+        );
+        assert!(unframe(&[1, 0, 0]).is_err());
         assert!(unframe(&[2, 0]).is_err());
-        assert!(unframe(&[1, 9, b'x']).is_err());
+        assert!(unframe(&[2, 9, b'x']).is_err());
+        assert!(unframe(&[2, 1, b'x', 3, b'y']).is_err());
+    }
+
+    #[test]
+    fn sync_doc_ids_are_opaque_and_stable() {
+        let a = sync_doc_id("safety-plan:5b1c3d4e-0000-4000-8000-000000000001");
+        assert_eq!(a.len(), 32);
+        assert!(DeviceId(a.clone()).is_well_formed());
+        assert_eq!(
+            a,
+            sync_doc_id("safety-plan:5b1c3d4e-0000-4000-8000-000000000001")
+        );
+        assert_ne!(a, sync_doc_id("5b1c3d4e-0000-4000-8000-000000000001"));
+        assert!(!a.contains("safety"));
     }
 }

@@ -1,5 +1,9 @@
 //! The replica's rows in the vault: small typed helpers over the schema
 //! version 8 tables, all taking the caller's connection or transaction.
+//!
+//! Documents are named by their sync id ([`seal::sync_doc_id`]) everywhere
+//! here, as on the relay; only `sync_dirty` and `sync_unprojected` name
+//! records, and `sync_docs.record` / `sync_outbox.record` link the two.
 
 use automerge::ChangeHash;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -57,6 +61,8 @@ pub fn set_replay_mark(conn: &Connection, seq: u64) -> Result<(), ReplicaError> 
 /// One document's sync state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DocState {
+    /// The record id, once known (a key can arrive before any content).
+    pub record: Option<String>,
     /// The heads whose changes are in the outbox or uploaded.
     pub sent_heads: Vec<ChangeHash>,
     /// The newest key epoch this device holds (0: none yet).
@@ -82,7 +88,7 @@ impl DocState {
     pub fn load(conn: &Connection, doc: &str) -> Result<DocState, ReplicaError> {
         let row = conn
             .query_row(
-                "SELECT sent_heads, epoch, changes_since_snapshot, awaiting_key
+                "SELECT sent_heads, epoch, changes_since_snapshot, awaiting_key, record
                  FROM sync_docs WHERE doc = ?1",
                 [doc],
                 |r| {
@@ -91,6 +97,7 @@ impl DocState {
                         epoch: r.get(1)?,
                         changes_since_snapshot: r.get(2)?,
                         awaiting_key: r.get(3)?,
+                        record: r.get(4)?,
                     })
                 },
             )
@@ -100,16 +107,19 @@ impl DocState {
 
     pub fn save(&self, conn: &Connection, doc: &str) -> Result<(), ReplicaError> {
         conn.execute(
-            "INSERT INTO sync_docs (doc, sent_heads, epoch, changes_since_snapshot, awaiting_key)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO sync_docs
+                 (doc, sent_heads, epoch, changes_since_snapshot, awaiting_key, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(doc) DO UPDATE SET sent_heads = ?2, epoch = ?3,
-                 changes_since_snapshot = ?4, awaiting_key = ?5",
+                 changes_since_snapshot = ?4, awaiting_key = ?5,
+                 record = coalesce(record, ?6)",
             params![
                 doc,
                 heads_to_bytes(&self.sent_heads),
                 self.epoch,
                 self.changes_since_snapshot,
-                self.awaiting_key
+                self.awaiting_key,
+                self.record
             ],
         )?;
         Ok(())
@@ -139,7 +149,7 @@ pub fn key(conn: &Connection, doc: &str, epoch: u32) -> Result<Option<StoredKey>
         return Ok(None);
     };
     let key = DocKey::from_slice(&bytes).ok_or_else(|| {
-        crate::vault::VaultError::Corrupt(format!("the key of {doc} is malformed"))
+        crate::vault::VaultError::Corrupt(format!("the key of document {doc} is malformed"))
     })?;
     Ok(Some(StoredKey { key, confirmed }))
 }
@@ -189,13 +199,24 @@ pub fn all_keys(conn: &Connection) -> Result<Vec<(String, u32, DocKey)>, Replica
 }
 
 /// Queues `grant` for `to` (one key blob, signed by `me`), unless one is
-/// already queued.
+/// already queued. A device whose age recipient does not parse gets nothing
+/// (a warning says so): one bad device must not stop every upload.
 pub fn queue_key_blob(
     conn: &Connection,
     me: &DeviceKeys,
     to: &DeviceInfo,
     grant: &Grant,
 ) -> Result<(), ReplicaError> {
+    if !seal::recipient_is_valid(&to.age_recipient) {
+        return warn(
+            conn,
+            "recipient_invalid",
+            Code::SyncBlobInvalid,
+            "",
+            to.id.as_str(),
+            0,
+        );
+    }
     let queued: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sync_outbox
          WHERE kind = 'key' AND doc = ?1 AND epoch = ?2 AND to_device = ?3 AND key_id = ?4)",
@@ -221,10 +242,12 @@ pub fn queue_key_blob(
     Ok(())
 }
 
-/// Queues one change (`covers: None`) or snapshot of `doc` in the outbox.
+/// Queues one change (`covers: None`) or snapshot of `doc` (record `record`)
+/// in the outbox.
 pub fn queue_data_blob(
     conn: &Connection,
     doc: &str,
+    record: &str,
     record_kind: &str,
     covers: Option<u64>,
     automerge: &[u8],
@@ -236,12 +259,13 @@ pub fn queue_data_blob(
         "change"
     };
     conn.execute(
-        "INSERT INTO sync_outbox (blob_id, doc, kind, record_kind, covers, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sync_outbox (blob_id, doc, kind, record, record_kind, covers, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             &id.0[..],
             doc,
             kind,
+            record,
             record_kind,
             covers.map(|c| c as i64),
             automerge
@@ -257,13 +281,13 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceInfo> {
         name: r.get(2)?,
         age_recipient: r.get(3)?,
         pairing_proof: None,
-        paired_by: None,
+        paired_by: r.get::<_, Option<String>>(6)?.map(DeviceId),
         enrolled_ms: r.get(4)?,
         revoked_ms: r.get(5)?,
     })
 }
 
-const DEVICE_COLUMNS: &str = "id, member, name, age_recipient, enrolled_ms, revoked_ms";
+const DEVICE_COLUMNS: &str = "id, member, name, age_recipient, enrolled_ms, revoked_ms, paired_by";
 
 pub fn devices(conn: &Connection) -> Result<Vec<DeviceInfo>, ReplicaError> {
     let mut stmt = conn.prepare(&format!(
@@ -310,19 +334,123 @@ pub fn may_grant(conn: &Connection, sender: &DeviceId, member: &str) -> Result<b
         .unwrap_or(false))
 }
 
-/// Adds or refreshes a device; a revocation once known is never undone.
-pub fn upsert_device(conn: &Connection, d: &DeviceInfo) -> Result<(), ReplicaError> {
-    conn.execute(
-        "INSERT INTO sync_devices (id, member, name, age_recipient, enrolled_ms, revoked_ms, vouched)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
-         ON CONFLICT(id) DO UPDATE SET member = ?2, name = ?3, age_recipient = ?4,
-             enrolled_ms = ?5, revoked_ms = coalesce(revoked_ms, ?6)",
-        params![d.id.as_str(), d.member, d.name, d.age_recipient, d.enrolled_ms, d.revoked_ms],
-    )?;
+/// Adds or refreshes a device (`seq`: the log entry that announced it, or 0).
+/// A revocation once known is never undone, and the member and age recipient
+/// first seen for a device id are kept: a later announcement with others (a
+/// relay swapping in its own key after a pairing proof was checked) changes
+/// neither, records a `device_key_changed` warning and distrusts the device.
+/// Who paired it is kept once known.
+pub fn upsert_device(conn: &Connection, d: &DeviceInfo, seq: u64) -> Result<(), ReplicaError> {
+    let known: Option<(String, String)> = conn
+        .query_row(
+            "SELECT member, age_recipient FROM sync_devices WHERE id = ?1",
+            [d.id.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let paired_by = d.paired_by.as_ref().map(DeviceId::as_str);
+    match known {
+        None => {
+            conn.execute(
+                "INSERT INTO sync_devices
+                     (id, member, name, age_recipient, enrolled_ms, revoked_ms, vouched, paired_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                params![
+                    d.id.as_str(),
+                    d.member,
+                    d.name,
+                    d.age_recipient,
+                    d.enrolled_ms,
+                    d.revoked_ms,
+                    paired_by
+                ],
+            )?;
+        }
+        Some((member, recipient)) if member == d.member && recipient == d.age_recipient => {
+            conn.execute(
+                "UPDATE sync_devices SET name = ?2, enrolled_ms = ?3,
+                     revoked_ms = coalesce(revoked_ms, ?4), paired_by = coalesce(paired_by, ?5)
+                 WHERE id = ?1",
+                params![
+                    d.id.as_str(),
+                    d.name,
+                    d.enrolled_ms,
+                    d.revoked_ms,
+                    paired_by
+                ],
+            )?;
+        }
+        Some(_) => {
+            conn.execute(
+                "UPDATE sync_devices SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1",
+                params![d.id.as_str(), d.revoked_ms],
+            )?;
+            // This device's own keys are in its vault: it keeps trusting them.
+            let me = super::identity::enrollment_from(conn)?.map(|e| e.device.id);
+            if me.as_ref() != Some(&d.id) {
+                conn.execute(
+                    "UPDATE sync_devices SET vouched = -1 WHERE id = ?1",
+                    [d.id.as_str()],
+                )?;
+                drop_key_blobs_to(conn, &d.id)?;
+            }
+            warn(
+                conn,
+                "device_key_changed",
+                Code::SyncForbidden,
+                "",
+                d.id.as_str(),
+                seq,
+            )?;
+        }
+    }
     if d.revoked_ms.is_some() {
         drop_key_blobs_to(conn, &d.id)?;
     }
     Ok(())
+}
+
+/// Records that `reader` was left able to read `doc` by a revocation and is
+/// owed its key of `epoch` (see [`owed`]).
+pub fn owe(
+    conn: &Connection,
+    doc: &str,
+    epoch: u32,
+    reader: &DeviceId,
+) -> Result<(), ReplicaError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_owed (doc, epoch, reader, done) VALUES (?1, ?2, ?3, 0)",
+        params![doc, epoch, reader.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Marks whether this device has wrapped its key of `doc` at `epoch` for
+/// `reader` (`None`: for every reader owed one).
+pub fn set_owed_done(
+    conn: &Connection,
+    doc: &str,
+    epoch: u32,
+    reader: Option<&DeviceId>,
+    done: bool,
+) -> Result<(), ReplicaError> {
+    conn.execute(
+        "UPDATE sync_owed SET done = ?4 WHERE doc = ?1 AND epoch = ?2 AND (?3 IS NULL OR reader = ?3)",
+        params![doc, epoch, reader.map(DeviceId::as_str), done],
+    )?;
+    Ok(())
+}
+
+/// Readers owed a key this device now holds confirmed and has not wrapped
+/// for them yet: (doc, epoch, reader).
+pub fn owed(conn: &Connection) -> Result<Vec<(String, u32, DeviceId)>, ReplicaError> {
+    let mut stmt = conn.prepare(
+        "SELECT o.doc, o.epoch, o.reader FROM sync_owed o
+         JOIN sync_keys k ON k.doc = o.doc AND k.epoch = o.epoch AND k.confirmed = 1
+         WHERE o.done = 0 ORDER BY o.doc, o.epoch, o.reader",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, DeviceId(r.get(2)?))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Keys queued for a revoked device must never go out.

@@ -158,13 +158,19 @@ const MIGRATIONS: &[&str] = &[
     // document's sync state and keys (per epoch), the outbox of prepared blobs
     // (plaintext: the vault is encrypted; sealed when handed to the network),
     // entries received but not yet decryptable, the practice's devices as
-    // this device knows them, and what apply left for later or flagged.
+    // this device knows them (with who paired them), the readers a revocation
+    // left that this device still owes a new key, and what apply left for
+    // later or flagged. `sync_dirty` and `sync_unprojected` name records (by
+    // record id); every other sync table names documents by their sync id
+    // (`replica::sync_doc_id`), the only id the relay sees, and `sync_docs`
+    // and `sync_outbox` carry the record id beside it.
     r#"
     CREATE TABLE sync_dirty (
         doc TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE
     ) STRICT;
     CREATE TABLE sync_docs (
         doc                    TEXT PRIMARY KEY,
+        record                 TEXT,
         sent_heads             BLOB NOT NULL,
         epoch                  INTEGER NOT NULL,
         changes_since_snapshot INTEGER NOT NULL,
@@ -184,6 +190,7 @@ const MIGRATIONS: &[&str] = &[
         blob_id       BLOB NOT NULL UNIQUE,
         doc           TEXT NOT NULL,
         kind          TEXT NOT NULL,
+        record        TEXT,
         record_kind   TEXT,
         covers        INTEGER,
         epoch         INTEGER,
@@ -208,10 +215,15 @@ const MIGRATIONS: &[&str] = &[
         age_recipient TEXT NOT NULL,
         enrolled_ms   INTEGER NOT NULL,
         revoked_ms    INTEGER,
-        vouched       INTEGER NOT NULL
+        vouched       INTEGER NOT NULL,
+        paired_by     TEXT
     ) STRICT;
-    CREATE TABLE sync_revocations (
-        device TEXT PRIMARY KEY
+    CREATE TABLE sync_owed (
+        doc    TEXT NOT NULL,
+        epoch  INTEGER NOT NULL,
+        reader TEXT NOT NULL,
+        done   INTEGER NOT NULL,
+        PRIMARY KEY (doc, epoch, reader)
     ) STRICT;
     CREATE TABLE sync_pairings (
         token_hash BLOB PRIMARY KEY,
