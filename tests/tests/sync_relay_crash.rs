@@ -106,7 +106,11 @@ async fn a_relay_killed_mid_sync_loses_and_duplicates_nothing_and_never_holds_cl
     assert_eq!(rows, distinct, "a blob was stored twice");
 
     // No clinical text anywhere: every value of every table, decrypted.
-    let markers: Vec<&[u8]> = vec![b"PELICAN", b"MARKER-", b"Zelda-Marker", b"Quokka-Marker"];
+    // Nor record ids: the relay sees opaque document ids, so it cannot even
+    // link a note to its client.
+    let mut markers: Vec<&[u8]> = vec![b"PELICAN", b"MARKER-", b"Zelda-Marker", b"Quokka-Marker"];
+    markers.push(client_id.as_bytes());
+    markers.extend(written.keys().take(10).map(|id| id.as_bytes()));
     for table in &tables {
         let sql = format!("SELECT * FROM \"{table}\"");
         let mut stmt = db.prepare(&sql).unwrap();

@@ -154,7 +154,7 @@ async fn a_revoked_device_is_cut_off_and_receives_nothing_new() {
         let changes = query(
             &relay_db,
             "SELECT epoch, kind FROM entries WHERE kind = 'change' AND doc = ?1 ORDER BY seq",
-            &client_id,
+            &bloom_core::replica::sync_doc_id(&client_id),
         );
         if changes.last().is_some_and(|(e, _)| *e >= 2) || std::time::Instant::now() > deadline {
             break changes;
@@ -164,7 +164,7 @@ async fn a_revoked_device_is_cut_off_and_receives_nothing_new() {
     let keys = query(
         &relay_db,
         "SELECT epoch, to_device FROM entries WHERE kind = 'key' AND doc = ?1 ORDER BY seq",
-        &client_id,
+        &bloom_core::replica::sync_doc_id(&client_id),
     );
     let stolen_id = stolen.id().0;
     assert!(
