@@ -99,6 +99,40 @@ pub enum Code {
     SyncKeyMissing,
     /// The relay's storage failed.
     SyncStorage,
+    /// Email or password wrong (never says which).
+    AccountCredentials,
+    /// Too many failed attempts; the account waits before trying again.
+    AccountLocked,
+    /// Too many requests from this address or for this account.
+    AccountRateLimited,
+    /// This role must set up a one-time-code app before going on.
+    AccountTotpRequired,
+    /// The one-time code or recovery code was wrong or already used.
+    AccountTotpInvalid,
+    /// The invite link is unknown, used or expired.
+    AccountInviteInvalid,
+    /// The password-reset link is unknown, used or expired.
+    AccountResetInvalid,
+    /// The new password is too short or too guessable.
+    AccountWeakPassword,
+    /// The session ended (idle or absolute timeout, or signed out).
+    AccountSessionExpired,
+    /// A form arrived without the session's CSRF token.
+    AccountCsrf,
+    /// The role or the object's owner does not allow this.
+    AccountForbidden,
+    /// A passkey registration or assertion did not verify.
+    AccountPasskeyInvalid,
+    /// No such portal object for this account (also what another patient's ids answer).
+    PortalNotFound,
+    /// The slot is not published or was taken.
+    PortalSlotUnavailable,
+    /// Cancelling is past the practice's notice period.
+    PortalCancelTooLate,
+    /// A form or assessment is incomplete or out of range.
+    PortalFormInvalid,
+    /// The client has no portal account yet.
+    PortalNotLinked,
     /// A value the user gave is out of range or malformed.
     InvalidInput,
     /// Anything without a more specific code.
@@ -150,6 +184,23 @@ const ALL: &[Code] = &[
     Code::SyncSealBroken,
     Code::SyncKeyMissing,
     Code::SyncStorage,
+    Code::AccountCredentials,
+    Code::AccountLocked,
+    Code::AccountRateLimited,
+    Code::AccountTotpRequired,
+    Code::AccountTotpInvalid,
+    Code::AccountInviteInvalid,
+    Code::AccountResetInvalid,
+    Code::AccountWeakPassword,
+    Code::AccountSessionExpired,
+    Code::AccountCsrf,
+    Code::AccountForbidden,
+    Code::AccountPasskeyInvalid,
+    Code::PortalNotFound,
+    Code::PortalSlotUnavailable,
+    Code::PortalCancelTooLate,
+    Code::PortalFormInvalid,
+    Code::PortalNotLinked,
     Code::InvalidInput,
     Code::Internal,
 ];
@@ -202,6 +253,23 @@ impl Code {
             Code::SyncSealBroken => "sync.seal_broken",
             Code::SyncKeyMissing => "sync.key_missing",
             Code::SyncStorage => "sync.storage",
+            Code::AccountCredentials => "account.invalid_credentials",
+            Code::AccountLocked => "account.locked",
+            Code::AccountRateLimited => "account.rate_limited",
+            Code::AccountTotpRequired => "account.totp_required",
+            Code::AccountTotpInvalid => "account.totp_invalid",
+            Code::AccountInviteInvalid => "account.invite_invalid",
+            Code::AccountResetInvalid => "account.reset_invalid",
+            Code::AccountWeakPassword => "account.weak_password",
+            Code::AccountSessionExpired => "account.session_expired",
+            Code::AccountCsrf => "account.csrf",
+            Code::AccountForbidden => "account.forbidden",
+            Code::AccountPasskeyInvalid => "account.passkey_invalid",
+            Code::PortalNotFound => "portal.not_found",
+            Code::PortalSlotUnavailable => "portal.slot_unavailable",
+            Code::PortalCancelTooLate => "portal.cancel_too_late",
+            Code::PortalFormInvalid => "portal.form_invalid",
+            Code::PortalNotLinked => "portal.not_linked",
             Code::InvalidInput => "input.invalid",
             Code::Internal => "internal",
         }

@@ -17,6 +17,7 @@ pub mod icd10;
 #[cfg(feature = "ml")]
 pub mod ml;
 pub mod note;
+pub mod portal;
 pub mod psychotherapy_note;
 #[cfg(feature = "vault")]
 pub mod records;

@@ -7,6 +7,7 @@
 //!   who is revoked, [`store`] keeps the practice's log (SQLite or PostgreSQL).
 //! - [`admin`]: invites, the device list and revocation (the CLI's socket).
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
+//! - [`webstore`]: the web side's SQLCipher database (accounts, portal, audit).
 //! - [`metrics`]: counters both sides update.
 //! - [`relay`]: starts and stops all of it.
 
@@ -22,6 +23,7 @@ pub mod relay;
 pub mod store;
 pub mod upload;
 pub mod web;
+pub mod webstore;
 
 pub use config::Config;
 pub use relay::{RunningRelay, StartError, start};

@@ -68,16 +68,26 @@ pub async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
 }
 
 fn store_key(data_dir: &std::path::Path) -> anyhow::Result<[u8; 32]> {
-    let path = data_dir.join(STORE_KEY_FILE);
+    key_file(data_dir, STORE_KEY_FILE, STORE_FILE)
+}
+
+/// Reads the 32-byte key in `key_name`, or makes it (mode 0600) when neither
+/// it nor the database `db_name` it protects exists yet.
+pub(crate) fn key_file(
+    data_dir: &std::path::Path,
+    key_name: &str,
+    db_name: &str,
+) -> anyhow::Result<[u8; 32]> {
+    let path = data_dir.join(key_name);
     if path.exists() {
         let bytes = std::fs::read(&path)?;
         return <[u8; 32]>::try_from(bytes.as_slice())
             .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()));
     }
     anyhow::ensure!(
-        !data_dir.join(STORE_FILE).exists(),
+        !data_dir.join(db_name).exists(),
         "{} exists but its key file {} does not; restore the key from backup",
-        STORE_FILE,
+        db_name,
         path.display()
     );
     let mut key = [0u8; 32];

@@ -80,7 +80,7 @@ async fn metrics(State(state): State<Arc<WebState>>) -> impl IntoResponse {
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../assets/relay.css"),
+        include_str!("../../assets/relay.css"),
     )
 }
 
