@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod client;
+pub mod console;
 pub mod i18n;
 pub mod note_editor;
 pub mod page;
