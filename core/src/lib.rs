@@ -27,6 +27,7 @@ pub mod risk;
 pub mod safety_plan;
 pub mod schedule;
 pub mod search;
+pub mod support;
 pub mod sync;
 pub mod treatment_plan;
 #[cfg(feature = "vault")]

@@ -8,7 +8,9 @@
 //! - [`admin`]: invites, the device list and revocation (the CLI's socket).
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
 //! - [`webstore`]: the web side's SQLCipher database (accounts, portal, audit).
-//! - [`metrics`]: counters both sides update.
+//! - [`metrics`]: counters both sides update; [`metrics_history`] keeps the
+//!   last hours of them for the console's charts.
+//! - [`ticket`]: support tickets from patients and members.
 //! - [`relay`]: starts and stops all of it.
 
 pub mod admin;
@@ -17,10 +19,12 @@ pub mod devices;
 pub mod enrollment;
 pub mod identity;
 pub mod metrics;
+pub mod metrics_history;
 pub mod push;
 pub mod quic;
 pub mod relay;
 pub mod store;
+pub mod ticket;
 pub mod upload;
 pub mod web;
 pub mod webstore;

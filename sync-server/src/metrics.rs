@@ -2,6 +2,7 @@
 //! never anything about a person.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -39,6 +40,9 @@ struct Inner {
     frames: Family<FrameLabels, Counter>,
     frame_errors: Family<ErrorLabels, Counter>,
     blobs_stored: Counter,
+    /// Plain totals for the console's charts (see [`Snapshot`]).
+    http_total: AtomicU64,
+    errors_total: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -91,6 +95,8 @@ impl Metrics {
                 quic_connections_open,
                 frames,
                 frame_errors,
+                http_total: AtomicU64::new(0),
+                errors_total: AtomicU64::new(0),
             }),
         }
     }
@@ -103,6 +109,10 @@ impl Metrics {
                 status,
             })
             .inc();
+        self.inner.http_total.fetch_add(1, Ordering::Relaxed);
+        if status >= 500 {
+            self.inner.errors_total.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub fn connection_opened(&self) {
@@ -134,6 +144,17 @@ impl Metrics {
                 code: code.as_str().to_owned(),
             })
             .inc();
+        self.inner.errors_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The totals the console charts, read at one moment.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            connections_open: self.inner.quic_connections_open.get().max(0) as u64,
+            blobs_stored: self.inner.blobs_stored.get(),
+            errors: self.inner.errors_total.load(Ordering::Relaxed),
+            http_requests: self.inner.http_total.load(Ordering::Relaxed),
+        }
     }
 
     /// The text exposition, as served on `/metrics`.
@@ -143,6 +164,16 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.inner.registry);
         out
     }
+}
+
+/// Counter totals since start (and the open-connection gauge).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub connections_open: u64,
+    pub blobs_stored: u64,
+    /// Sync frames refused plus HTTP 5xx answers.
+    pub errors: u64,
+    pub http_requests: u64,
 }
 
 #[cfg(test)]
