@@ -118,6 +118,21 @@ PY
   say "ONNX Runtime: $ORT_DYLIB_PATH"
 }
 
+# axe-core (the accessibility engine the portal and console tests inject into Chromium), from
+# the npm registry into the user's cache; BLOOM_AXE_JS names its script (exported).
+AXE_VERSION=4.14.1
+ensure_axe() {
+  if [ -n "${BLOOM_AXE_JS:-}" ] && [ -f "$BLOOM_AXE_JS" ]; then return 0; fi
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/bloom/axe-core-$AXE_VERSION"
+  if [ ! -f "$cache/node_modules/axe-core/axe.min.js" ]; then
+    command -v npm >/dev/null || ensure_apt_packages npm
+    say "Installing axe-core $AXE_VERSION (npm)"
+    mkdir -p "$cache"
+    npm install --silent --no-audit --no-fund --prefix "$cache" "axe-core@$AXE_VERSION" >/dev/null
+  fi
+  export BLOOM_AXE_JS="$cache/node_modules/axe-core/axe.min.js"
+}
+
 target_dir() {
   if [ -n "${CARGO_TARGET_DIR:-}" ]; then echo "$CARGO_TARGET_DIR"; return; fi
   cargo metadata --format-version 1 --no-deps 2>/dev/null \

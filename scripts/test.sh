@@ -8,6 +8,7 @@ ensure_apt_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_rust
 ensure_wasm_bindgen
 ensure_tauri_driver
+ensure_axe
 # The ML tests load the real model on the real runtime and fail without it.
 ensure_onnxruntime || die "ONNX Runtime is needed for the ML tests"
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

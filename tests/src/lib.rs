@@ -2,6 +2,7 @@
 //! WebKitWebDriver, chromedriver, Chromium, the desktop app), each owned by a
 //! guard that stops it with SIGTERM when the test ends, pass or fail.
 
+pub mod axe;
 pub mod browser;
 pub mod desktop;
 pub mod practice;
