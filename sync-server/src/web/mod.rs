@@ -15,6 +15,8 @@ use dioxus::prelude::*;
 
 use crate::metrics::Metrics;
 
+pub mod format;
+
 const STYLESHEET: &str = "/assets/relay.css";
 
 /// What the pages show about this relay.
