@@ -83,3 +83,12 @@ support-mine = Your requests
 support-open = Open
 support-closed = Answered
 support-sent = Your request was sent to the practice.
+
+portal-back = Back
+portal-error-not-found = That page does not exist or is not yours.
+portal-error-not-linked = Your portal access is not active. Please contact the practice.
+portal-error-slot = That time is no longer available. Please choose another.
+portal-error-too-late = This appointment is too close to cancel online. Please call the practice.
+portal-error-form = Some answers are missing or not valid. Please check the form.
+portal-error-answer-all = Please answer every question.
+portal-your-therapist = your therapist
