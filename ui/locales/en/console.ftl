@@ -68,3 +68,7 @@ console-tickets-none = No tickets.
 console-ticket-answer = Answer
 console-ticket-send = Send and close
 console-ticket-answered = The answer was sent and the ticket closed.
+console-error-role = Choose the therapist or admin role for another member.
+console-error-own-role = You cannot change your own role; ask another admin.
+console-error-device = No such device, or it is already revoked.
+console-never = Never
