@@ -25,7 +25,7 @@ impl Failures {
     /// The record after one more failure at `now_ms`.
     pub fn after_failure(self, now_ms: i64) -> Failures {
         let count = self.count.saturating_add(1);
-        let locked_until_ms = if count >= MAX_FAILURES && count % MAX_FAILURES == 0 {
+        let locked_until_ms = if count >= MAX_FAILURES && count.is_multiple_of(MAX_FAILURES) {
             let doublings = (count / MAX_FAILURES - 1).min(16);
             let length = LOCK_MS.saturating_mul(1 << doublings).min(MAX_LOCK_MS);
             Some(now_ms.saturating_add(length))

@@ -57,7 +57,7 @@ mod tests {
         assert!(!l.allow(a, 0));
         assert!(l.allow(b, 0));
         assert!(!l.allow(a, 5_000));
-        assert!(l.allow(a, 6_000));
-        assert!(!l.allow(a, 6_000));
+        assert!(l.allow(a, 7_000));
+        assert!(!l.allow(a, 7_000));
     }
 }
