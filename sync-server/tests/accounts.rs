@@ -317,7 +317,8 @@ fn member_invite_signup_requires_totp_then_signs_in_with_new_session_ids() {
     assert_eq!(console.status, 200);
     assert!(console.body.contains("Alice"));
     assert_eq!(console.body.matches("<h1").count(), 1);
-    for (h, v) in [("cache-control", "no-store")] {
+    {
+        let (h, v) = ("cache-control", "no-store");
         let r = ureq::get(format!("{}/console", relay.base))
             .header("Cookie", format!("bloom_session={full}"))
             .call()
@@ -615,7 +616,11 @@ fn a_patient_invite_signs_up_and_a_script_in_the_name_stays_text() {
     );
     let portal = b.get("/portal");
     assert!(!portal.body.contains("<script>alert"), "{}", portal.body);
-    assert!(portal.body.contains("&#60;script&#62;") || portal.body.contains("&lt;script&gt;"), "{}", portal.body);
+    assert!(
+        portal.body.contains("&#60;script&#62;") || portal.body.contains("&lt;script&gt;"),
+        "{}",
+        portal.body
+    );
     let account = relay
         .web()
         .store
