@@ -5,6 +5,8 @@
 //! is what the wasm frontend uses. The `ml` feature brings the on-device model
 //! runtime (ONNX Runtime, loaded at run time) and never reaches the wasm build.
 
+#[cfg(feature = "accounts")]
+pub mod account;
 pub mod appointment;
 pub mod assessment;
 pub mod chart;

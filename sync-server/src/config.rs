@@ -29,6 +29,14 @@ pub struct Config {
     /// PostgreSQL connection string (`host=… user=… dbname=…`); without it
     /// the relay keeps its data in an embedded SQLCipher database in `data_dir`.
     pub postgres_url: Option<String>,
+    /// SMTP server for password-reset mail (`smtp://host:port`); without it
+    /// messages are written to `data_dir/outbox/`.
+    pub smtp_url: Option<String>,
+    /// The sender of the relay's mail.
+    pub mail_from: String,
+    /// The address people reach the web side at (`https://portal.example.org`),
+    /// used in links; defaults to `http://{http_addr}`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -41,6 +49,9 @@ impl Default for Config {
             max_frame_bytes: bloom_core::sync::proto::DEFAULT_MAX_FRAME,
             public_quic_addr: None,
             postgres_url: None,
+            smtp_url: None,
+            mail_from: "Bloom <no-reply@localhost>".into(),
+            public_url: None,
         }
     }
 }
@@ -56,6 +67,9 @@ struct Layer {
     max_frame_bytes: Option<usize>,
     public_quic_addr: Option<String>,
     postgres_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +93,15 @@ impl Config {
         self.public_quic_addr
             .clone()
             .unwrap_or_else(|| self.quic_addr.to_string())
+    }
+
+    /// The base of links in mail and invites, without a trailing slash.
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     /// Builds the settings from defaults, the optional file and the given
@@ -125,6 +148,15 @@ impl Config {
         }
         if let Some(v) = layer.postgres_url {
             self.postgres_url = Some(v);
+        }
+        if let Some(v) = layer.smtp_url {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = layer.mail_from {
+            self.mail_from = v;
+        }
+        if let Some(v) = layer.public_url {
+            self.public_url = Some(v);
         }
     }
 
@@ -174,6 +206,9 @@ fn env_layer(env: impl IntoIterator<Item = (String, String)>) -> Result<Layer, C
             }
             "PUBLIC_QUIC_ADDR" => layer.public_quic_addr = Some(value),
             "POSTGRES_URL" => layer.postgres_url = Some(value),
+            "SMTP_URL" => layer.smtp_url = Some(value),
+            "MAIL_FROM" => layer.mail_from = Some(value),
+            "PUBLIC_URL" => layer.public_url = Some(value),
             _ => return Err(bad("unknown setting".into())),
         }
     }

@@ -5,6 +5,8 @@
 //! - [`quic`]: the sync endpoint devices connect to; [`enrollment`], [`upload`]
 //!   and [`push`] answer its requests, [`devices`] tracks who is connected and
 //!   who is revoked, [`store`] keeps the practice's log (SQLite or PostgreSQL).
+//! - [`account`]: accounts, sessions, invites and resets (storage); [`audit`]: the web side's audit log.
+//! - [`clock`]: the web side's (test-advanceable) clock.
 //! - [`admin`]: invites, the device list and revocation (the CLI's socket).
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
 //! - [`webstore`]: the web side's SQLCipher database (accounts, portal, audit).
@@ -13,7 +15,10 @@
 //! - [`ticket`]: support tickets from patients and members.
 //! - [`relay`]: starts and stops all of it.
 
+pub mod account;
 pub mod admin;
+pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod enrollment;

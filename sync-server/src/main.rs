@@ -34,6 +34,24 @@ enum Command {
         #[arg(long, default_value_t = 72)]
         hours: u32,
     },
+    /// Make a one-time sign-up link for a therapist or admin web account; prints the URL.
+    AccountInvite {
+        /// `therapist` or `admin`.
+        #[arg(long)]
+        role: String,
+        /// The sync member name the account belongs to (as in `invite --member`).
+        #[arg(long)]
+        member: String,
+        /// Prefills the sign-up form's email.
+        #[arg(long)]
+        email: Option<String>,
+        /// How long the link stays valid.
+        #[arg(long, default_value_t = 72)]
+        hours: u32,
+    },
+    /// Create the demo accounts (admin@demo.bloom, therapist@demo.bloom) if missing;
+    /// prints their password and TOTP secrets. Only for demos.
+    DemoAccounts,
     /// List the practice's devices.
     Devices,
     /// Revoke a device: its connections are cut at once and it is refused afterwards.
@@ -58,6 +76,13 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Invite { member, hours } => admin(config, Request::Invite { member, hours }),
+        Command::AccountInvite {
+            role,
+            member,
+            email,
+            hours,
+        } => account_invite(&config, &role, &member, email.as_deref(), hours),
+        Command::DemoAccounts => demo_accounts(&config),
         Command::Devices => admin(config, Request::Devices),
         Command::Revoke { device } => admin(config, Request::Revoke { device }),
     }
@@ -97,6 +122,48 @@ fn admin(config: Config, request: Request) -> anyhow::Result<()> {
             println!("revoked {device}; {documents} documents will get new keys");
         }
         Reply::Failed { message } => anyhow::bail!(message),
+    }
+    Ok(())
+}
+
+/// Writes a member invite into the web store (safe while the relay runs).
+fn account_invite(
+    config: &Config,
+    role: &str,
+    member: &str,
+    email: Option<&str>,
+    hours: u32,
+) -> anyhow::Result<()> {
+    let role = bloom_core::account::Role::parse(role)
+        .filter(|r| *r != bloom_core::account::Role::Patient)
+        .context("--role is therapist or admin")?;
+    let store = bloom_relay::webstore::WebStore::open_in(&config.data_dir)?;
+    let now = bloom_relay::quic::now_ms();
+    let (token, expires_ms) = store.run_blocking(|conn| {
+        bloom_relay::account::invite::create_member_invite(conn, role, member, email, hours, now)
+    })?;
+    println!(
+        "{}/signup/{}",
+        config.public_base(config.http_addr),
+        token.text()
+    );
+    eprintln!("one-time sign-up link; valid until {expires_ms} (ms since the epoch)");
+    Ok(())
+}
+
+fn demo_accounts(config: &Config) -> anyhow::Result<()> {
+    let store = bloom_relay::webstore::WebStore::open_in(&config.data_dir)?;
+    let now = bloom_relay::quic::now_ms();
+    let accounts = store.run_blocking(|conn| bloom_relay::account::demo::ensure(conn, now))?;
+    println!(
+        "password for all: {}",
+        bloom_relay::account::demo::DEMO_PASSWORD
+    );
+    for a in accounts {
+        println!(
+            "{:<24} {:<10} member {:<8} totp secret {}",
+            a.email, a.role, a.member, a.totp_secret
+        );
     }
     Ok(())
 }

@@ -150,6 +150,8 @@ pub struct RunningRelay {
     pub fingerprint: CertFingerprint,
     pub metrics: Metrics,
     pub devices: Arc<Devices>,
+    /// The web side's state (tests reach its store and clock).
+    pub web: Arc<WebState>,
     stop: watch::Sender<bool>,
     watcher: JoinHandle<()>,
     admin: JoinHandle<()>,
@@ -218,19 +220,40 @@ pub async fn start_with<S: RelayStore>(
     });
     let quic = tokio::spawn(quic::serve(endpoint.clone(), quic_ctx, stopped.clone()));
 
+    let web_store = crate::webstore::WebStore::open_in(&config.data_dir)
+        .map_err(|e| StartError::Storage(e.to_string()))?;
+    let mut csrf_key = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut csrf_key)
+        .map_err(|_| StartError::Storage("the system random source failed".into()))?;
     let web_state = Arc::new(WebState {
         practice: config.practice_name.clone(),
         relay_version: RELAY_VERSION.to_owned(),
         quic_addr: quic_addr.to_string(),
         fingerprint: identity.fingerprint().to_string(),
         metrics: metrics.clone(),
+        store: web_store,
+        clock: crate::clock::Clock::default(),
+        accounts: web::account::AccountsState {
+            csrf_key,
+            public_url: config.public_base(http_addr),
+            mailer: crate::account::mail::Mailer {
+                smtp_url: config.smtp_url.clone(),
+                from: config.mail_from.clone(),
+                outbox: config.data_dir.join("outbox"),
+            },
+            limiter: Default::default(),
+        },
     });
+    let web = web_state.clone();
     let mut http_stopped = stopped;
     let http = tokio::spawn(async move {
-        let serve =
-            axum::serve(listener, web::router(web_state)).with_graceful_shutdown(async move {
-                let _ = http_stopped.wait_for(|s| *s).await;
-            });
+        let serve = axum::serve(
+            listener,
+            web::router(web_state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = http_stopped.wait_for(|s| *s).await;
+        });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "HTTP server failed");
         }
@@ -246,6 +269,7 @@ pub async fn start_with<S: RelayStore>(
         fingerprint: identity.fingerprint(),
         metrics,
         devices,
+        web,
         stop,
         watcher,
         admin: admin_task,

@@ -21,7 +21,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every module's tables, created if missing at open. Add a module's
 /// `SCHEMA` here; statements must be idempotent (`IF NOT EXISTS`).
-const SCHEMAS: &[(&str, &str)] = &[("ticket", crate::ticket::SCHEMA)];
+const SCHEMAS: &[(&str, &str)] = &[
+    ("accounts", crate::account::SCHEMA),
+    ("audit", crate::audit::SCHEMA),
+    ("ticket", crate::ticket::SCHEMA),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebStoreError {

@@ -37,6 +37,7 @@ impl Locale {
                 include_str!("../locales/en/sync.ftl"),
                 include_str!("../locales/en/portal.ftl"),
                 include_str!("../locales/en/console.ftl"),
+                include_str!("../locales/en/account.ftl"),
             ],
         }
     }

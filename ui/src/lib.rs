@@ -1,6 +1,7 @@
 //! bloom-ui: Dioxus components shared by the desktop frontend (wasm) and the
 //! relay's server-rendered pages. All user-facing text comes from [`i18n`].
 
+pub mod account;
 pub mod calendar;
 pub mod client;
 pub mod console;

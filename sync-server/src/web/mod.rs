@@ -1,5 +1,17 @@
 //! The relay's HTTP side: pages rendered from `bloom-ui` components, plus
 //! `/healthz` and `/metrics`. Handlers stay thin.
+//!
+//! - [`account`]: sign in, one-time codes, sign up, reset, `/home`.
+//! - [`viewer`]: the [`viewer::Viewer`] extractor and role checks.
+//! - [`csrf`]: the [`csrf::CsrfForm`] extractor every form goes through.
+//! - [`cookies`], [`render`]: cookies, pages and refusals.
+
+pub mod account;
+pub mod cookies;
+pub mod csrf;
+pub mod format;
+pub mod render;
+pub mod viewer;
 
 use std::sync::Arc;
 
@@ -15,9 +27,7 @@ use dioxus::prelude::*;
 
 use crate::metrics::Metrics;
 
-pub mod format;
-
-const STYLESHEET: &str = "/assets/relay.css";
+pub(crate) const STYLESHEET: &str = "/assets/relay.css";
 
 /// What the pages show about this relay.
 pub struct WebState {
@@ -26,6 +36,11 @@ pub struct WebState {
     pub quic_addr: String,
     pub fingerprint: String,
     pub metrics: Metrics,
+    /// The web side's database (accounts, sessions, audit, portal).
+    pub store: crate::webstore::WebStore,
+    /// The time sessions, lockouts and rate limits go by (tests advance it).
+    pub clock: crate::clock::Clock,
+    pub accounts: account::AccountsState,
 }
 
 pub fn router(state: Arc<WebState>) -> Router {
@@ -34,6 +49,8 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route(STYLESHEET, get(stylesheet))
+        .merge(account::routes(state.clone()))
+        .merge(account::placeholder_routes())
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -101,14 +118,24 @@ async fn observe(State(state): State<Arc<WebState>>, req: Request, next: Next) -
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/assets/");
     let mut response = next.run(req).await;
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
         ),
     );
+    h.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages may show who is signed in and what they see: never cache them.
+    if !asset && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
