@@ -37,6 +37,9 @@ pub struct Config {
     /// The address people reach the web side at (`https://portal.example.org`),
     /// used in links; defaults to `http://{http_addr}`.
     pub public_url: Option<String>,
+    /// The practice's time zone (IANA name): the portal and console show
+    /// times in it.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Bloom <no-reply@localhost>".into(),
             public_url: None,
+            timezone: chrono_tz::UTC,
         }
     }
 }
@@ -70,6 +74,7 @@ struct Layer {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +163,9 @@ impl Config {
         if let Some(v) = layer.public_url {
             self.public_url = Some(v);
         }
+        if let Some(v) = layer.timezone {
+            self.timezone = v;
+        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -209,6 +217,13 @@ fn env_layer(env: impl IntoIterator<Item = (String, String)>) -> Result<Layer, C
             "SMTP_URL" => layer.smtp_url = Some(value),
             "MAIL_FROM" => layer.mail_from = Some(value),
             "PUBLIC_URL" => layer.public_url = Some(value),
+            "TIMEZONE" => {
+                layer.timezone = Some(
+                    value
+                        .parse()
+                        .map_err(|_| bad("not an IANA time zone such as Europe/London".into()))?,
+                );
+            }
             _ => return Err(bad("unknown setting".into())),
         }
     }
@@ -256,6 +271,17 @@ mod tests {
         assert_eq!(c.http_addr, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(c.quic_addr, "127.0.0.1:7000".parse().unwrap());
         assert_eq!(c.data_dir, Config::default().data_dir);
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name() {
+        let f = file("timezone = \"Europe/London\"\n");
+        let c = Config::load(Some(f.path()), env(&[])).unwrap();
+        assert_eq!(c.timezone, chrono_tz::Europe::London);
+        let f = file("timezone = \"Mars/Olympus\"\n");
+        assert!(Config::load(Some(f.path()), env(&[])).is_err());
+        let err = Config::load(None, env(&[("BLOOM_RELAY_TIMEZONE", "UTC+2")])).unwrap_err();
+        assert!(err.to_string().contains("BLOOM_RELAY_TIMEZONE"), "{err}");
     }
 
     #[test]

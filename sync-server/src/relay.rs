@@ -155,6 +155,7 @@ pub struct RunningRelay {
     stop: watch::Sender<bool>,
     watcher: JoinHandle<()>,
     admin: JoinHandle<()>,
+    sampler: JoinHandle<()>,
     endpoint: quinn::Endpoint,
     http: JoinHandle<()>,
     quic: JoinHandle<()>,
@@ -206,7 +207,16 @@ pub async fn start_with<S: RelayStore>(
     })?;
     let target = invite_target_at(&config, &identity, quic_addr)
         .map_err(|e| StartError::Storage(e.to_string()))?;
-    let admin_task = tokio::spawn(admin::serve(admin_listener, store.clone(), target));
+    let admin_task = tokio::spawn(admin::serve(admin_listener, store.clone(), target.clone()));
+    let admin_ops: web::AdminOps = {
+        let store = store.clone();
+        Arc::new(move |request| {
+            let (store, target) = (store.clone(), target.clone());
+            Box::pin(async move { admin::perform(&*store, &target, request).await })
+        })
+    };
+    let history = crate::metrics_history::History::default();
+    let sampler = tokio::spawn(history.clone().sample(metrics.clone()));
 
     let (stop, stopped) = watch::channel(false);
     let quic_ctx = Arc::new(QuicContext {
@@ -243,6 +253,15 @@ pub async fn start_with<S: RelayStore>(
             },
             limiter: Default::default(),
         },
+        tz: config.timezone,
+        history,
+        started_ms: quic::now_ms(),
+        storage_kind: if config.postgres_url.is_some() {
+            "PostgreSQL".into()
+        } else {
+            "SQLite (SQLCipher)".into()
+        },
+        admin: admin_ops,
     });
     let web = web_state.clone();
     let mut http_stopped = stopped;
@@ -273,6 +292,7 @@ pub async fn start_with<S: RelayStore>(
         stop,
         watcher,
         admin: admin_task,
+        sampler,
         endpoint,
         http,
         quic,
@@ -287,6 +307,7 @@ impl RunningRelay {
         let _ = self.stop.send(true);
         self.watcher.abort();
         self.admin.abort();
+        self.sampler.abort();
         self.endpoint.close(0u32.into(), b"relay shutting down");
         let _ = self.quic.await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.http).await;

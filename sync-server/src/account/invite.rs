@@ -113,6 +113,41 @@ pub fn put_patient_invite(
     Ok(())
 }
 
+/// Member invites not used and not expired, soonest to expire first.
+pub fn pending_member_invites(
+    conn: &Connection,
+    now_ms: i64,
+) -> Result<Vec<Invite>, AccountStoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT role, member, email, expires_ms FROM account_invites \
+         WHERE used_ms IS NULL AND expires_ms > ?1 AND role != 'patient' \
+         ORDER BY expires_ms LIMIT 500",
+    )?;
+    let rows = stmt
+        .query_map(params![now_ms], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, member, email, expires_ms)| {
+            Some(Invite {
+                role: Role::parse(&role)?,
+                member,
+                portal_client: None,
+                display_name: None,
+                email,
+                expires_ms,
+            })
+        })
+        .collect())
+}
+
 /// The invite a link's token names, if it is unused and unexpired.
 pub fn find(
     conn: &Connection,

@@ -115,6 +115,46 @@ pub fn by_id(conn: &Connection, id: &str) -> Result<Option<Account>, AccountStor
         .optional()?)
 }
 
+/// Every account, members first, then by name (the console's list).
+pub fn all(conn: &Connection) -> Result<Vec<Account>, AccountStoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM accounts ORDER BY role = 'patient', display_name LIMIT 5000"
+    ))?;
+    let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Changes a member's role (therapist ↔ admin), ending their sessions so
+/// the new role applies at once. Patients keep theirs: a patient's account
+/// is tied to a portal client, never promoted.
+pub fn set_role(
+    conn: &Connection,
+    id: &str,
+    role: Role,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), AccountStoreError> {
+    let account = by_id(conn, id)?.ok_or(AccountStoreError::Invalid("no such account"))?;
+    if account.role == Role::Patient || role == Role::Patient {
+        return Err(AccountStoreError::Invalid("patients keep their role"));
+    }
+    if account.role == role {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE accounts SET role = ?2 WHERE id = ?1",
+        params![id, role.as_str()],
+    )?;
+    crate::account::sessions::delete_for_account(conn, id)?;
+    crate::audit::record(
+        conn,
+        &crate::audit::Event::new(now_ms, "role.changed")
+            .account(by)
+            .object(id),
+    )?;
+    Ok(())
+}
+
 /// The account for an email (normalised here); `None` for none or garbage.
 pub fn by_email(conn: &Connection, email: &str) -> Result<Option<Account>, AccountStoreError> {
     let Ok(email) = email::normalize(email) else {

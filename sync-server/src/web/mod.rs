@@ -4,9 +4,11 @@
 //! - [`account`]: sign in, one-time codes, sign up, reset, `/home`.
 //! - [`viewer`]: the [`viewer::Viewer`] extractor and role checks.
 //! - [`csrf`]: the [`csrf::CsrfForm`] extractor every form goes through.
-//! - [`cookies`], [`render`]: cookies, pages and refusals.
+//! - [`console`]: the practice admin's console.
+//! - [`cookies`], [`render`], [`format`]: cookies, pages, refusals and times.
 
 pub mod account;
+pub mod console;
 pub mod cookies;
 pub mod csrf;
 pub mod format;
@@ -41,7 +43,26 @@ pub struct WebState {
     /// The time sessions, lockouts and rate limits go by (tests advance it).
     pub clock: crate::clock::Clock,
     pub accounts: account::AccountsState,
+    /// The practice's time zone: pages show times in it.
+    pub tz: chrono_tz::Tz,
+    /// The last hours of metrics, for the console's charts.
+    pub history: crate::metrics_history::History,
+    /// When this relay started (ms since the epoch).
+    pub started_ms: i64,
+    /// "SQLite (SQLCipher)" or "PostgreSQL": what keeps the sync log.
+    pub storage_kind: String,
+    /// The device list and revocation, as the CLI's admin socket does them.
+    pub admin: AdminOps,
 }
+
+/// Runs one admin request against the relay's store (see [`crate::admin`]).
+pub type AdminOps = Arc<
+    dyn Fn(
+            crate::admin::Request,
+        ) -> std::pin::Pin<Box<dyn Future<Output = crate::admin::Reply> + Send>>
+        + Send
+        + Sync,
+>;
 
 pub fn router(state: Arc<WebState>) -> Router {
     Router::new()
@@ -51,6 +72,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route(STYLESHEET, get(stylesheet))
         .merge(account::routes(state.clone()))
         .merge(account::placeholder_routes())
+        .merge(console::routes())
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

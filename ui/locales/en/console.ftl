@@ -72,3 +72,4 @@ console-error-role = Choose the therapist or admin role for another member.
 console-error-own-role = You cannot change your own role; ask another admin.
 console-error-device = No such device, or it is already revoked.
 console-never = Never
+console-anomaly-row = { $account }: { $count } records

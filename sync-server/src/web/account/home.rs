@@ -31,10 +31,3 @@ fn signed_in(viewer: Viewer, headers: &HeaderMap) -> Response {
 pub async fn portal_placeholder(viewer: Viewer, headers: HeaderMap) -> Response {
     signed_in(viewer, &headers)
 }
-
-pub async fn console_placeholder(viewer: Viewer, headers: HeaderMap) -> Response {
-    if let Err(refused) = viewer.require(&[Role::Admin], &headers) {
-        return refused;
-    }
-    signed_in(viewer, &headers)
-}

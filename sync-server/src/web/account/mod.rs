@@ -65,9 +65,7 @@ pub fn routes(state: Arc<WebState>) -> Router<Arc<WebState>> {
 /// Placeholders at `/portal` and `/console` until those pages exist:
 /// remove this merge when they do.
 pub fn placeholder_routes() -> Router<Arc<WebState>> {
-    Router::new()
-        .route("/portal", get(home::portal_placeholder))
-        .route("/console", get(home::console_placeholder))
+    Router::new().route("/portal", get(home::portal_placeholder))
 }
 
 /// 429 `account.rate_limited` when an address sends too many sign-in, reset
