@@ -8,6 +8,8 @@
 //! - [`admin`]: invites, the device list and revocation (the CLI's socket).
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
 //! - [`webstore`]: the web side's SQLCipher database (accounts, portal, audit).
+//! - [`portal`]: the portal channel: publications from devices, the patient
+//!   pages' functions, submissions sealed to the therapist's devices.
 //! - [`metrics`]: counters both sides update.
 //! - [`relay`]: starts and stops all of it.
 
@@ -17,6 +19,7 @@ pub mod devices;
 pub mod enrollment;
 pub mod identity;
 pub mod metrics;
+pub mod portal;
 pub mod push;
 pub mod quic;
 pub mod relay;

@@ -150,6 +150,8 @@ pub struct RunningRelay {
     pub fingerprint: CertFingerprint,
     pub metrics: Metrics,
     pub devices: Arc<Devices>,
+    /// The portal channel (what the patient pages call).
+    pub portal: crate::portal::Portal,
     stop: watch::Sender<bool>,
     watcher: JoinHandle<()>,
     admin: JoinHandle<()>,
@@ -206,6 +208,10 @@ pub async fn start_with<S: RelayStore>(
         .map_err(|e| StartError::Storage(e.to_string()))?;
     let admin_task = tokio::spawn(admin::serve(admin_listener, store.clone(), target));
 
+    let webstore = crate::webstore::WebStore::open_in(&config.data_dir)
+        .map_err(|e| StartError::Storage(format!("cannot open the web store: {e}")))?;
+    let portal = crate::portal::Portal::over(webstore.clone(), store.clone());
+
     let (stop, stopped) = watch::channel(false);
     let quic_ctx = Arc::new(QuicContext {
         practice: config.practice_name.clone(),
@@ -215,6 +221,7 @@ pub async fn start_with<S: RelayStore>(
         store: store.clone(),
         devices: devices.clone(),
         pairing_ttl: PAIRING_TTL,
+        portal: portal.clone(),
     });
     let quic = tokio::spawn(quic::serve(endpoint.clone(), quic_ctx, stopped.clone()));
 
@@ -224,6 +231,8 @@ pub async fn start_with<S: RelayStore>(
         quic_addr: quic_addr.to_string(),
         fingerprint: identity.fingerprint().to_string(),
         metrics: metrics.clone(),
+        webstore,
+        portal: portal.clone(),
     });
     let mut http_stopped = stopped;
     let http = tokio::spawn(async move {
@@ -246,6 +255,7 @@ pub async fn start_with<S: RelayStore>(
         fingerprint: identity.fingerprint(),
         metrics,
         devices,
+        portal,
         stop,
         watcher,
         admin: admin_task,

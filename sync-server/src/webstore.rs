@@ -21,7 +21,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every module's tables, created if missing at open. Add a module's
 /// `SCHEMA` here; statements must be idempotent (`IF NOT EXISTS`).
-const SCHEMAS: &[(&str, &str)] = &[];
+const SCHEMAS: &[(&str, &str)] = &[("portal", crate::portal::store::SCHEMA)];
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebStoreError {

@@ -24,6 +24,10 @@ pub struct WebState {
     pub quic_addr: String,
     pub fingerprint: String,
     pub metrics: Metrics,
+    /// The web side's database (accounts, portal, audit).
+    pub webstore: crate::webstore::WebStore,
+    /// The portal channel: what the patient pages call.
+    pub portal: crate::portal::Portal,
 }
 
 pub fn router(state: Arc<WebState>) -> Router {
