@@ -179,7 +179,7 @@ fn apply_one(
                 return Err(PortalError::Invalid("slots"));
             }
             tx.execute("DELETE FROM portal_slots WHERE member = ?1", [member])?;
-            let mut insert = tx.prepare_cached(
+            let mut insert = tx.prepare(
                 "INSERT OR IGNORE INTO portal_slots (member, start_ms, end_ms) VALUES (?1, ?2, ?3)",
             )?;
             for s in slots {
@@ -380,7 +380,7 @@ pub(crate) fn published_slots(
     conn: &Connection,
     member: &str,
 ) -> Result<Vec<PublishedSlot>, PortalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare(
         "SELECT start_ms, end_ms FROM portal_slots WHERE member = ?1 ORDER BY start_ms",
     )?;
     let rows = stmt.query_map([member], |r| {
@@ -394,7 +394,7 @@ pub(crate) fn published_slots(
 
 /// Requested and confirmed appointments of every client of `member`.
 pub(crate) fn taken(conn: &Connection, member: &str) -> Result<Vec<PublishedSlot>, PortalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare(
         "SELECT start_ms, end_ms FROM portal_appointments
          WHERE member = ?1 AND status IN ('requested', 'confirmed')",
     )?;
@@ -411,7 +411,7 @@ pub(crate) fn appointments(
     conn: &Connection,
     client: &PortalClientId,
 ) -> Result<Vec<PortalAppointment>, PortalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare(
         "SELECT id, start_ms, end_ms, status FROM portal_appointments WHERE client = ?1
          ORDER BY start_ms, id",
     )?;
@@ -477,7 +477,7 @@ pub(crate) fn thread(
     conn: &Connection,
     client: &PortalClientId,
 ) -> Result<Vec<ThreadMessage>, PortalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare(
         "SELECT id, from_patient, body, sent_ms FROM portal_thread WHERE client = ?1
          ORDER BY sent_ms, id",
     )?;
@@ -508,7 +508,7 @@ pub(crate) fn assignments(
     conn: &Connection,
     client: &PortalClientId,
 ) -> Result<Vec<Assignment>, PortalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare(
         "SELECT id, form, assigned_ms, done_ms FROM portal_assignments WHERE client = ?1
          ORDER BY assigned_ms, id",
     )?;
@@ -594,7 +594,7 @@ pub(crate) fn fetch(
     let mut out: Vec<(String, Vec<u8>)> = vec![];
     let mut more = false;
     {
-        let mut stmt = tx.prepare_cached(
+        let mut stmt = tx.prepare(
             "SELECT id, sealed FROM portal_inbox
              WHERE instr(devices, ?1) > 0
                AND (lease_until IS NULL OR lease_until < ?2 OR lease_device = ?3)
@@ -615,7 +615,7 @@ pub(crate) fn fetch(
             out.push((id, sealed));
         }
     }
-    let mut lease = tx.prepare_cached(
+    let mut lease = tx.prepare(
         "UPDATE portal_inbox SET lease_device = ?2, lease_until = ?3 WHERE id = ?1",
     )?;
     for (id, _) in &out {
@@ -628,7 +628,7 @@ pub(crate) fn fetch(
 pub(crate) fn ack(conn: &Connection, device: &str, ids: &[String]) -> Result<usize, PortalError> {
     let pattern = format!(" {device} ");
     let mut stmt =
-        conn.prepare_cached("DELETE FROM portal_inbox WHERE id = ?1 AND instr(devices, ?2) > 0")?;
+        conn.prepare("DELETE FROM portal_inbox WHERE id = ?1 AND instr(devices, ?2) > 0")?;
     let mut n = 0;
     for id in ids {
         n += stmt.execute(params![id, pattern])?;
