@@ -141,7 +141,10 @@ async fn a_patient_books_writes_and_fills_in_forms_and_the_chart_gets_it_all_sea
                 .find(|r| r.status == "pending")
         })
         .await;
-    assert_eq!((request.start_ms, request.note.as_str()), (slot.start_ms, "mornings suit me"));
+    assert_eq!(
+        (request.start_ms, request.note.as_str()),
+        (slot.start_ms, "mornings suit me")
+    );
     let accepted = laptop.with(|v| portal::decide_booking(v, &request.id, true).unwrap());
     assert_eq!(accepted.status, "accepted");
     let confirmed = eventually("the confirmation", async || {
@@ -200,7 +203,13 @@ async fn a_patient_books_writes_and_fills_in_forms_and_the_chart_gets_it_all_sea
     })
     .await;
     relay
-        .submit_assessment(&ada, &phq, vec![1, 1, 2, 1, 0, 1, 1, 0, 2], "COMMENT-QUOKKA", now())
+        .submit_assessment(
+            &ada,
+            &phq,
+            vec![1, 1, 2, 1, 0, 1, 1, 0, 2],
+            "COMMENT-QUOKKA",
+            now(),
+        )
         .await
         .unwrap();
     assert!(relay.assignments(&ada).await.unwrap()[0].done_ms.is_some());
@@ -238,7 +247,13 @@ async fn a_patient_books_writes_and_fills_in_forms_and_the_chart_gets_it_all_sea
         .unwrap_err();
     assert_eq!(bad.code(), Code::PortalFormInvalid);
     relay
-        .submit_form(&ada, &intake, answers.clone(), Some(signature.clone()), now())
+        .submit_form(
+            &ada,
+            &intake,
+            answers.clone(),
+            Some(signature.clone()),
+            now(),
+        )
         .await
         .unwrap();
     relay
@@ -303,8 +318,18 @@ async fn a_patient_books_writes_and_fills_in_forms_and_the_chart_gets_it_all_sea
     let data = dir.sub("relay");
     for file in walk(&data) {
         let bytes = std::fs::read(&file).unwrap();
-        for m in [&b"ANSWER-ZEBRA"[..], b"COMMENT-QUOKKA", b"MSG-PELICAN", b"mornings suit"] {
-            assert!(!contains(&bytes, m), "{} holds {:?}", file.display(), String::from_utf8_lossy(m));
+        for m in [
+            &b"ANSWER-ZEBRA"[..],
+            b"COMMENT-QUOKKA",
+            b"MSG-PELICAN",
+            b"mornings suit",
+        ] {
+            assert!(
+                !contains(&bytes, m),
+                "{} holds {:?}",
+                file.display(),
+                String::from_utf8_lossy(m)
+            );
         }
     }
     let tables: Vec<String> = relay
@@ -321,7 +346,12 @@ async fn a_patient_books_writes_and_fills_in_forms_and_the_chart_gets_it_all_sea
         let markers: &[&[u8]] = if table == "portal_thread" {
             &[b"ANSWER-ZEBRA", b"COMMENT-QUOKKA", b"mornings suit"]
         } else {
-            &[b"ANSWER-ZEBRA", b"COMMENT-QUOKKA", b"mornings suit", b"MSG-PELICAN"]
+            &[
+                b"ANSWER-ZEBRA",
+                b"COMMENT-QUOKKA",
+                b"mornings suit",
+                b"MSG-PELICAN",
+            ]
         };
         scan_table(&relay, &table, markers);
     }
@@ -383,7 +413,9 @@ async fn another_members_device_cannot_publish_about_a_foreign_client() {
             token_sha256: [0; 32],
             expires_ms: now() + 1000,
         },
-        Publication::RevokeClient { client: ada.clone() },
+        Publication::RevokeClient {
+            client: ada.clone(),
+        },
     ] {
         let err = client
             .request(&Message::Publish { items: vec![item] })
@@ -402,10 +434,7 @@ async fn another_members_device_cannot_publish_about_a_foreign_client() {
 
     // The therapist ends Ada's access: the portal refuses her.
     laptop.with(|v| portal::revoke_client(v, &ada_id).unwrap());
-    let err = eventually("the revocation", async || {
-        relay.thread(&ada).await.err()
-    })
-    .await;
+    let err = eventually("the revocation", async || relay.thread(&ada).await.err()).await;
     assert_eq!(err.code(), Code::PortalNotLinked);
 }
 
@@ -422,12 +451,16 @@ fn scan_table(relay: &Portal, table: &str, markers: &[&[u8]]) {
             while let Some(row) = rows.next()? {
                 for c in 0..columns {
                     let bytes: Vec<u8> = match row.get_ref(c)? {
-                        rusqlite::types::ValueRef::Text(t)
-                        | rusqlite::types::ValueRef::Blob(t) => t.to_vec(),
+                        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            t.to_vec()
+                        }
                         _ => continue,
                     };
                     for m in &markers {
-                        assert!(!contains(&bytes, m), "table {table} column {c} holds patient text");
+                        assert!(
+                            !contains(&bytes, m),
+                            "table {table} column {c} holds patient text"
+                        );
                     }
                 }
             }

@@ -35,9 +35,7 @@ impl HasCode for SealError {
         match self {
             SealError::NoRecipients => Code::PortalNotLinked,
             SealError::BadRecipient | SealError::Crypto => Code::Internal,
-            SealError::TooLarge | SealError::Broken | SealError::Malformed => {
-                Code::SyncSealBroken
-            }
+            SealError::TooLarge | SealError::Broken | SealError::Malformed => Code::SyncSealBroken,
         }
     }
 }
@@ -145,10 +143,7 @@ mod tests {
 
     #[test]
     fn no_recipients_and_bad_recipients_are_refused() {
-        assert_eq!(
-            seal(&message(), &[]).unwrap_err(),
-            SealError::NoRecipients
-        );
+        assert_eq!(seal(&message(), &[]).unwrap_err(), SealError::NoRecipients);
         assert_eq!(recipient("age1nope").unwrap_err(), SealError::BadRecipient);
         let id = Identity::generate();
         assert!(recipient(&id.to_public().to_string()).is_ok());

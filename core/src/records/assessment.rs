@@ -41,7 +41,9 @@ pub fn record_with_text(
     free_text: Option<&str>,
 ) -> Result<(String, Scored), VaultError> {
     let id = uuid::Uuid::new_v4().to_string();
-    let scored = record_as(vault, &id, client_id, instrument, answers, taken_ms, free_text)?;
+    let scored = record_as(
+        vault, &id, client_id, instrument, answers, taken_ms, free_text,
+    )?;
     Ok((id, scored))
 }
 

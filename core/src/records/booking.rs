@@ -81,7 +81,15 @@ pub(crate) fn project(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(id) DO UPDATE SET client_id = ?2, kind = ?3, start_ms = ?4, end_ms = ?5,
              status = ?6, sent_ms = ?7",
-        params![v.id, v.client_id, v.kind, v.start_ms, v.end_ms, v.status, v.sent_ms],
+        params![
+            v.id,
+            v.client_id,
+            v.kind,
+            v.start_ms,
+            v.end_ms,
+            v.status,
+            v.sent_ms
+        ],
     )?;
     Ok(())
 }

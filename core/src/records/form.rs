@@ -80,22 +80,31 @@ pub(crate) fn project(
     Ok(())
 }
 
+/// What a received form holds.
+pub(crate) struct NewForm<'a> {
+    pub client_id: &'a str,
+    pub form: FormKind,
+    pub assignment: &'a str,
+    pub answers: &'a [(String, String)],
+    pub signature: Option<&'a Signature>,
+    pub sent_ms: i64,
+}
+
 /// Stores a received form; `false` if it was stored before.
-pub(crate) fn store(
-    vault: &mut Vault,
-    id: &str,
-    client_id: &str,
-    form: FormKind,
-    assignment: &str,
-    answers: &[(String, String)],
-    signature: Option<&Signature>,
-    sent_ms: i64,
-) -> Result<bool, VaultError> {
+pub(crate) fn store(vault: &mut Vault, id: &str, new: &NewForm<'_>) -> Result<bool, VaultError> {
+    let NewForm {
+        client_id,
+        form,
+        assignment,
+        answers,
+        signature,
+        sent_ms,
+    } = *new;
     if vault.has_record(id)? {
         return Ok(false);
     }
-    let json = serde_json::to_string(answers)
-        .map_err(|_| VaultError::Invalid("form answers".into()))?;
+    let json =
+        serde_json::to_string(answers).map_err(|_| VaultError::Invalid("form answers".into()))?;
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "client_id", client_id).map_err(am)?;
     doc.put(ROOT, "form", form.as_str()).map_err(am)?;
@@ -115,7 +124,10 @@ pub(crate) fn store(
 }
 
 /// A client's submitted forms, newest first (audited reads).
-pub fn for_client(vault: &mut Vault, client_id: &str) -> Result<Vec<FormSubmissionView>, VaultError> {
+pub fn for_client(
+    vault: &mut Vault,
+    client_id: &str,
+) -> Result<Vec<FormSubmissionView>, VaultError> {
     let ids: Vec<String> = {
         let mut stmt = vault.connection().prepare_cached(
             "SELECT id FROM form_submissions WHERE client_id = ?1 ORDER BY sent_ms DESC, id",

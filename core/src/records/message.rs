@@ -127,7 +127,9 @@ pub(crate) fn store(
     also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), VaultError>,
 ) -> Result<bool, VaultError> {
     if body.trim().is_empty() || body.len() > MAX_BODY_BYTES {
-        return Err(VaultError::Invalid("a message needs 1 to 8 KiB of text".into()));
+        return Err(VaultError::Invalid(
+            "a message needs 1 to 8 KiB of text".into(),
+        ));
     }
     if vault.has_record(id)? {
         return Ok(false);
@@ -167,9 +169,9 @@ pub fn thread(vault: &mut Vault, client_id: &str) -> Result<Vec<MessageView>, Va
 /// Marks every message of the client read (syncs to the other devices).
 pub fn mark_read(vault: &mut Vault, client_id: &str) -> Result<u32, VaultError> {
     let ids: Vec<String> = {
-        let mut stmt = vault.connection().prepare_cached(
-            "SELECT id FROM portal_messages WHERE client_id = ?1 AND unread = 1",
-        )?;
+        let mut stmt = vault
+            .connection()
+            .prepare_cached("SELECT id FROM portal_messages WHERE client_id = ?1 AND unread = 1")?;
         let rows = stmt.query_map([client_id], |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };

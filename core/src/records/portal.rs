@@ -77,7 +77,10 @@ fn random_hex<const N: usize>() -> Result<String, VaultError> {
 // ----- the outbox -----
 
 /// Queues a publication inside the caller's transaction.
-pub(crate) fn enqueue(tx: &rusqlite::Transaction<'_>, item: &Publication) -> Result<(), VaultError> {
+pub(crate) fn enqueue(
+    tx: &rusqlite::Transaction<'_>,
+    item: &Publication,
+) -> Result<(), VaultError> {
     let bytes = encode_item(item)?;
     tx.execute(
         "INSERT INTO portal_outbox (kind, item, created_ms) VALUES (?1, ?2, ?3)",
@@ -95,7 +98,9 @@ pub fn outbox(vault: &Vault, max: usize) -> Result<Vec<(i64, Publication)>, Vaul
     let mut stmt = vault.connection().prepare_cached(
         "SELECT ord, item FROM portal_outbox WHERE error IS NULL ORDER BY ord LIMIT ?1",
     )?;
-    let rows = stmt.query_map([max as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let rows = stmt.query_map([max as i64], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
     let mut out = vec![];
     for row in rows {
         let (ord, bytes) = row?;
@@ -129,9 +134,10 @@ pub fn refused(vault: &Vault, ord: i64, code: &str) -> Result<(), VaultError> {
 
 /// Offers refused publications again (each new sync session).
 pub fn retry_refused(vault: &Vault) -> Result<(), VaultError> {
-    vault
-        .connection()
-        .execute("UPDATE portal_outbox SET error = NULL WHERE error IS NOT NULL", [])?;
+    vault.connection().execute(
+        "UPDATE portal_outbox SET error = NULL WHERE error IS NOT NULL",
+        [],
+    )?;
     Ok(())
 }
 
@@ -153,7 +159,9 @@ pub(crate) fn project_link(
     client_id: &str,
     doc: &AutoCommit,
 ) -> Result<(), VaultError> {
-    if let Some(portal) = message::str_of(doc, "portal_id").filter(|p| PortalClientId::parse(p).is_some()) {
+    if let Some(portal) =
+        message::str_of(doc, "portal_id").filter(|p| PortalClientId::parse(p).is_some())
+    {
         tx.execute(
             "INSERT INTO portal_links (portal_id, client_id) VALUES (?1, ?2)
              ON CONFLICT(portal_id) DO UPDATE SET client_id = ?2",
@@ -290,7 +298,9 @@ pub fn publish_availability(
     notice_hours: u32,
 ) -> Result<Vec<PublishedSlot>, VaultError> {
     if days == 0 || days > MAX_DAYS || notice_hours > 24 * 14 {
-        return Err(VaultError::Invalid("availability range or notice out of range".into()));
+        return Err(VaultError::Invalid(
+            "availability range or notice out of range".into(),
+        ));
     }
     let hours = appointment::working_hours(vault, Tz::UTC)?;
     let last = from + Duration::days(i64::from(days) - 1);
@@ -340,7 +350,9 @@ pub fn decide_booking(
 ) -> Result<BookingRequestView, VaultError> {
     let request = booking::get(vault, id)?;
     if request.kind != "request" || request.status != "pending" {
-        return Err(VaultError::Invalid("this booking request is already answered".into()));
+        return Err(VaultError::Invalid(
+            "this booking request is already answered".into(),
+        ));
     }
     let portal = publishable(vault, &request.client_id)?;
     let answer = |appointment: String, status| Publication::Appointment {
@@ -584,12 +596,14 @@ pub fn apply(vault: &mut Vault, submission: &Submission) -> Result<Applied, Vaul
             form::store(
                 vault,
                 &rid,
-                &client_id,
-                *kind,
-                assignment,
-                answers,
-                signature.as_ref(),
-                *sent_ms,
+                &form::NewForm {
+                    client_id: &client_id,
+                    form: *kind,
+                    assignment,
+                    answers,
+                    signature: signature.as_ref(),
+                    sent_ms: *sent_ms,
+                },
             )?;
             Ok(Applied::Stored(rid))
         }
@@ -607,7 +621,13 @@ pub fn apply(vault: &mut Vault, submission: &Submission) -> Result<Applied, Vaul
             }
             let comment = Some(comment.as_str()).filter(|c| !c.trim().is_empty());
             let scored = crate::records::assessment::record_as(
-                vault, &rid, &client_id, *instrument, answers, *sent_ms, comment,
+                vault,
+                &rid,
+                &client_id,
+                *instrument,
+                answers,
+                *sent_ms,
+                comment,
             )?;
             if scored.safety_alert {
                 Ok(Applied::SafetyAlert(rid))
@@ -621,16 +641,20 @@ pub fn apply(vault: &mut Vault, submission: &Submission) -> Result<Applied, Vaul
 /// A patient cancelled `target` (the portal's appointment id): a request
 /// still pending is withdrawn, a booked appointment is marked cancelled.
 /// Returns its times for the record.
-fn cancel_locally(vault: &mut Vault, client_id: &str, target: &str) -> Result<(i64, i64), VaultError> {
+fn cancel_locally(
+    vault: &mut Vault,
+    client_id: &str,
+    target: &str,
+) -> Result<(i64, i64), VaultError> {
     let requests = booking::list(vault)?;
-    if let Some(r) = requests
-        .iter()
-        .find(|r| r.kind == "request" && r.portal_appointment == target && r.client_id == client_id)
-    {
-        if r.status == "pending" {
-            booking::decide(vault, &r.id, "withdrawn", None, |_| Ok(()))?;
-            return Ok((r.start_ms, r.end_ms));
-        }
+    if let Some(r) = requests.iter().find(|r| {
+        r.kind == "request"
+            && r.status == "pending"
+            && r.portal_appointment == target
+            && r.client_id == client_id
+    }) {
+        booking::decide(vault, &r.id, "withdrawn", None, |_| Ok(()))?;
+        return Ok((r.start_ms, r.end_ms));
     }
     let occurrence = requests
         .iter()

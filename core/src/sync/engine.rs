@@ -15,8 +15,8 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::client::{ClientError, ClientIdentity, ClientSettings, RelayClient, RelayTarget};
 use super::log::{Blob, BlobId, Entry};
 use super::proto::{self, DEFAULT_MAX_FRAME, Message, SealedSubmission, UploadResult};
-use crate::portal::Publication;
 use super::status::RelayStatus;
+use crate::portal::Publication;
 use crate::{Code, HasCode};
 
 /// Why the replica could not do what the engine asked.
@@ -405,7 +405,12 @@ impl<R: Replica> Engine<R> {
             let singles = batch.len() == 1;
             let (ords, items): (Vec<i64>, Vec<Publication>) = batch.into_iter().unzip();
             let sent = ords.clone();
-            match client.request(&Message::Publish { items: items.clone() }).await {
+            match client
+                .request(&Message::Publish {
+                    items: items.clone(),
+                })
+                .await
+            {
                 Ok(Message::Published { .. }) => {
                     self.call(move |r| r.portal_sent(&sent, None))
                         .await
@@ -426,7 +431,10 @@ impl<R: Replica> Engine<R> {
                             Ok(Message::Published { .. }) => None,
                             Err(ClientError::Refused { code, .. }) => Some(code),
                             Ok(other) => {
-                                tracing::warn!(kind = other.kind(), "unexpected answer to a publish");
+                                tracing::warn!(
+                                    kind = other.kind(),
+                                    "unexpected answer to a publish"
+                                );
                                 return Err(Ended::Offline(Code::RelayProtocol));
                             }
                             Err(e) => return Err(classify(&e)),

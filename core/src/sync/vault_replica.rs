@@ -2,11 +2,11 @@
 //! the same way, waiting while the vault is locked).
 
 use crate::HasCode;
+use crate::portal::Publication;
+use crate::records::portal;
 use crate::replica::{self, Limits, ReplicaError};
 use crate::sync::engine::{Replica, ReplicaFault};
 use crate::sync::log::{Blob, BlobId, Entry};
-use crate::portal::Publication;
-use crate::records::portal;
 use crate::sync::proto::{SealedSubmission, UploadResult};
 use crate::vault::Vault;
 
@@ -61,7 +61,9 @@ impl Replica for Vault {
     fn portal_sent(&mut self, ords: &[i64], refused: Option<&str>) -> Result<(), ReplicaFault> {
         let done = match refused {
             None => portal::sent(self, ords),
-            Some(code) => ords.iter().try_for_each(|ord| portal::refused(self, *ord, code)),
+            Some(code) => ords
+                .iter()
+                .try_for_each(|ord| portal::refused(self, *ord, code)),
         };
         done.map_err(|e| fault(e.into()))
     }

@@ -421,7 +421,10 @@ impl Portal {
     }
 
     /// The client's assignments, open and done.
-    pub async fn assignments(&self, client: &PortalClientId) -> Result<Vec<Assignment>, PortalError> {
+    pub async fn assignments(
+        &self,
+        client: &PortalClientId,
+    ) -> Result<Vec<Assignment>, PortalError> {
         let client = client.clone();
         self.web
             .run(move |conn| {
@@ -534,9 +537,7 @@ impl Portal {
         &self,
         client: &PortalClientId,
         submission: Submission,
-        effect: impl FnOnce(&rusqlite::Connection, &Linked) -> Result<(), PortalError>
-        + Send
-        + 'static,
+        effect: impl FnOnce(&rusqlite::Connection, &Linked) -> Result<(), PortalError> + Send + 'static,
     ) -> Result<(), PortalError> {
         let devices = (self.devices)()
             .await
@@ -610,4 +611,174 @@ fn new_id() -> Result<String, PortalError> {
 
 fn now() -> i64 {
     crate::quic::now_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn device(id: &str, member: &str, identity: &seal::Identity) -> DeviceInfo {
+        DeviceInfo {
+            id: DeviceId(id.into()),
+            member: member.into(),
+            name: id.into(),
+            age_recipient: identity.to_public().to_string(),
+            pairing_proof: None,
+            paired_by: None,
+            enrolled_ms: 0,
+            revoked_ms: None,
+        }
+    }
+
+    fn portal(devices: Vec<DeviceInfo>) -> Portal {
+        let source: DeviceSource = Arc::new(move || {
+            let devices = devices.clone();
+            Box::pin(async move { Ok(devices) })
+        });
+        Portal::new(WebStore::open_in_memory().unwrap(), source)
+    }
+
+    fn invite(client: &PortalClientId) -> Publication {
+        Publication::ClientInvite {
+            client: client.clone(),
+            display_name: "Ada".into(),
+            email: Some("ada@example.org".into()),
+            token_sha256: [1; 32],
+            expires_ms: 10,
+        }
+    }
+
+    const HOUR: i64 = 3_600_000;
+
+    #[tokio::test]
+    async fn submissions_are_sealed_leased_to_one_device_and_gone_once_acknowledged() {
+        let (ka, kb, kc) = (
+            seal::Identity::generate(),
+            seal::Identity::generate(),
+            seal::Identity::generate(),
+        );
+        let a = device("a", "dr-a", &ka);
+        let b = device("b", "dr-a", &kb);
+        let mut revoked = device("r", "dr-a", &kc);
+        revoked.revoked_ms = Some(1);
+        let p = portal(vec![a.clone(), b.clone(), revoked.clone()]);
+        let ada = PortalClientId::from_bytes([1; 16]);
+        p.apply_publications(&a, vec![invite(&ada)], 0)
+            .await
+            .unwrap();
+
+        let sent = p.send_message(&ada, "hello there", 5).await.unwrap();
+        let mut news = p.news();
+        // Device a fetches: it holds the lease; b sees nothing meanwhile.
+        let (items, more) = p.fetch_inbox(&a.id, 100).await.unwrap();
+        assert_eq!((items.len(), more), (1, false));
+        assert!(p.fetch_inbox(&b.id, 100).await.unwrap().0.is_empty());
+        assert!(p.fetch_inbox(&revoked.id, 100).await.unwrap().0.is_empty());
+        // Sealed to both live devices; the revoked one cannot open it.
+        let opened = seal::open(&items[0].sealed, &kb).unwrap();
+        assert_eq!(opened.id(), sent.id);
+        assert!(seal::open(&items[0].sealed, &kc).is_err());
+        // A lease that lapses lets b fetch it.
+        let later = 100 + store::LEASE_MS + 1;
+        assert_eq!(p.fetch_inbox(&b.id, later).await.unwrap().0.len(), 1);
+        p.ack_inbox(&b.id, vec![items[0].id.clone()]).await.unwrap();
+        assert!(p.fetch_inbox(&a.id, later * 2).await.unwrap().0.is_empty());
+        // The patient's own copy stays in their thread.
+        assert_eq!(p.thread(&ada).await.unwrap().len(), 1);
+        p.send_message(&ada, "again", 6).await.unwrap();
+        assert_eq!(news.recv().await.unwrap(), "dr-a");
+    }
+
+    #[tokio::test]
+    async fn one_patient_never_reaches_another_s_objects_and_foreign_members_cannot_publish() {
+        let k = seal::Identity::generate();
+        let a = device("a", "dr-a", &k);
+        let other = device("o", "dr-o", &k);
+        let p = portal(vec![a.clone(), other.clone()]);
+        let ada = PortalClientId::from_bytes([1; 16]);
+        let ben = PortalClientId::from_bytes([2; 16]);
+        let slot = PublishedSlot {
+            start_ms: 100 * HOUR,
+            end_ms: 101 * HOUR,
+        };
+        p.apply_publications(
+            &a,
+            vec![
+                invite(&ada),
+                invite(&ben),
+                Publication::Availability {
+                    slots: vec![slot],
+                    cancel_notice_hours: 24,
+                },
+                Publication::Assign {
+                    client: ada.clone(),
+                    assignment: "as1".into(),
+                    form: FormKind::Phq9,
+                    assigned_ms: 1,
+                },
+            ],
+            0,
+        )
+        .await
+        .unwrap();
+        let booked = p.request_booking(&ada, slot, "", HOUR).await.unwrap();
+        assert!(p.open_slots(&ben, HOUR).await.unwrap().is_empty());
+        for err in [
+            p.cancel(&ben, &booked.id, HOUR).await.unwrap_err(),
+            p.submit_assessment(&ben, "as1", vec![0; 9], "", HOUR)
+                .await
+                .unwrap_err(),
+            p.thread(&PortalClientId::from_bytes([3; 16]))
+                .await
+                .unwrap_err(),
+        ] {
+            assert_eq!(err.code(), Code::PortalNotFound);
+        }
+        // Too late to cancel inside the notice period.
+        let err = p.cancel(&ada, &booked.id, 90 * HOUR).await.unwrap_err();
+        assert_eq!(err.code(), Code::PortalCancelTooLate);
+        p.cancel(&ada, &booked.id, HOUR).await.unwrap();
+        assert_eq!(p.open_slots(&ben, HOUR).await.unwrap(), vec![slot]);
+        // Wrong answers are refused before anything is sealed.
+        let err = p
+            .submit_assessment(&ada, "as1", vec![4; 9], "", HOUR)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::PortalFormInvalid);
+
+        // Another member's device: nothing about Ada, all or nothing.
+        let err = p
+            .apply_publications(
+                &other,
+                vec![
+                    Publication::Availability {
+                        slots: vec![],
+                        cancel_notice_hours: 1,
+                    },
+                    Publication::RevokeClient {
+                        client: ada.clone(),
+                    },
+                ],
+                0,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::SyncForbidden);
+        assert!(p.client(&ada).await.is_ok());
+        // Revoked by its own therapist: the portal refuses.
+        p.apply_publications(
+            &a,
+            vec![Publication::RevokeClient {
+                client: ada.clone(),
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            p.thread(&ada).await.unwrap_err().code(),
+            Code::PortalNotLinked
+        );
+    }
 }

@@ -288,8 +288,8 @@ fn apply_one(
             {
                 return Err(too_long("safety plan"));
             }
-            let json = serde_json::to_string(sections)
-                .map_err(|_| PortalError::Invalid("safety plan"))?;
+            let json =
+                serde_json::to_string(sections).map_err(|_| PortalError::Invalid("safety plan"))?;
             tx.execute(
                 "INSERT INTO portal_safety_plans (client, sections, shared_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT(client) DO UPDATE SET sections = ?2, shared_ms = ?3",
@@ -380,9 +380,8 @@ pub(crate) fn published_slots(
     conn: &Connection,
     member: &str,
 ) -> Result<Vec<PublishedSlot>, PortalError> {
-    let mut stmt = conn.prepare(
-        "SELECT start_ms, end_ms FROM portal_slots WHERE member = ?1 ORDER BY start_ms",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT start_ms, end_ms FROM portal_slots WHERE member = ?1 ORDER BY start_ms")?;
     let rows = stmt.query_map([member], |r| {
         Ok(PublishedSlot {
             start_ms: r.get(0)?,
@@ -563,6 +562,9 @@ pub(crate) fn safety_plan(
     }))
 }
 
+/// A sealed submission: its id and bytes.
+pub(crate) type Sealed = (String, Vec<u8>);
+
 /// Queues a sealed submission for `devices` (ids) of `member`.
 pub(crate) fn enqueue(
     conn: &Connection,
@@ -589,9 +591,9 @@ pub(crate) fn fetch(
     limit: usize,
     max_bytes: usize,
     now_ms: i64,
-) -> Result<(Vec<(String, Vec<u8>)>, bool), PortalError> {
+) -> Result<(Vec<Sealed>, bool), PortalError> {
     let pattern = format!(" {device} ");
-    let mut out: Vec<(String, Vec<u8>)> = vec![];
+    let mut out: Vec<Sealed> = vec![];
     let mut more = false;
     {
         let mut stmt = tx.prepare(
@@ -600,10 +602,9 @@ pub(crate) fn fetch(
                AND (lease_until IS NULL OR lease_until < ?2 OR lease_device = ?3)
              ORDER BY created_ms, id LIMIT ?4",
         )?;
-        let rows = stmt.query_map(
-            params![pattern, now_ms, device, (limit + 1) as i64],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
-        )?;
+        let rows = stmt.query_map(params![pattern, now_ms, device, (limit + 1) as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
         let mut size = 0;
         for row in rows {
             let (id, sealed) = row?;
@@ -615,9 +616,8 @@ pub(crate) fn fetch(
             out.push((id, sealed));
         }
     }
-    let mut lease = tx.prepare(
-        "UPDATE portal_inbox SET lease_device = ?2, lease_until = ?3 WHERE id = ?1",
-    )?;
+    let mut lease =
+        tx.prepare("UPDATE portal_inbox SET lease_device = ?2, lease_until = ?3 WHERE id = ?1")?;
     for (id, _) in &out {
         lease.execute(params![id, device, now_ms + LEASE_MS])?;
     }
