@@ -644,7 +644,10 @@ mod tests {
             client: client.clone(),
             display_name: "Ada".into(),
             email: Some("ada@example.org".into()),
-            token_sha256: [1; 32],
+            token_sha256: *ring::digest::digest(&ring::digest::SHA256, client.as_str().as_bytes())
+                .as_ref()
+                .first_chunk::<32>()
+                .unwrap(),
             expires_ms: 10,
         }
     }
