@@ -254,6 +254,28 @@ impl Replica for AppReplica {
     fn resume(&mut self) -> Result<(), ReplicaFault> {
         self.on_vault(Replica::resume)
     }
+
+    fn portal_outgoing(
+        &mut self,
+        max: usize,
+    ) -> Result<Vec<(i64, bloom_core::portal::Publication)>, ReplicaFault> {
+        self.on_vault(|v| Replica::portal_outgoing(v, max))
+    }
+
+    fn portal_sent(&mut self, ords: &[i64], refused: Option<&str>) -> Result<(), ReplicaFault> {
+        self.on_vault(|v| Replica::portal_sent(v, ords, refused))
+    }
+
+    fn portal_receive(
+        &mut self,
+        items: &[bloom_core::sync::proto::SealedSubmission],
+    ) -> Result<Vec<String>, ReplicaFault> {
+        let done = self.on_vault(|v| Replica::portal_receive(v, items))?;
+        if !done.is_empty() {
+            let _ = self.app.emit(RECEIVED_EVENT, done.len());
+        }
+        Ok(done)
+    }
 }
 
 /// Where this device stands, for Settings → Sync.

@@ -10,6 +10,8 @@
 //! - [`admin`]: invites, the device list and revocation (the CLI's socket).
 //! - [`web`]: the HTTP side (pages, `/healthz`, `/metrics`).
 //! - [`webstore`]: the web side's SQLCipher database (accounts, portal, audit).
+//! - [`portal`]: the portal channel: publications from devices, the patient
+//!   pages' functions, submissions sealed to the therapist's devices.
 //! - [`metrics`]: counters both sides update; [`metrics_history`] keeps the
 //!   last hours of them for the console's charts.
 //! - [`ticket`]: support tickets from patients and members.
@@ -25,6 +27,7 @@ pub mod enrollment;
 pub mod identity;
 pub mod metrics;
 pub mod metrics_history;
+pub mod portal;
 pub mod push;
 pub mod quic;
 pub mod relay;

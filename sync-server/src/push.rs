@@ -6,7 +6,7 @@
 //! and QUIC flow control holds the loop back when the device reads slowly.
 
 use bloom_core::HasCode;
-use bloom_core::sync::log::{DeviceId, Entry};
+use bloom_core::sync::log::{DeviceInfo, Entry};
 use bloom_core::sync::proto::{self, DEFAULT_MAX_FRAME, Message};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -21,14 +21,16 @@ const FRAME_SLACK: usize = 1024;
 
 pub async fn run<S: RelayStore>(
     ctx: &QuicContext<S>,
-    device: &DeviceId,
+    info: &DeviceInfo,
     since: u64,
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
     conn: &quinn::Connection,
 ) {
+    let device = &info.id;
     // Subscribe before the first read so nothing appended meanwhile is missed.
     let mut events = ctx.store.events();
+    let mut inbox = ctx.portal.news();
     let mut cursor = since;
     let mut first = true;
     let mut listening = true;
@@ -81,6 +83,21 @@ pub async fn run<S: RelayStore>(
                     Ok(StoreEvent::Revoked(_)) => continue,
                     Err(RecvError::Lagged(_)) => break,
                     Err(RecvError::Closed) => return,
+                },
+                // A patient submitted something for this device's member.
+                news = inbox.recv() => {
+                    let ours = match news {
+                        Ok(member) => member == info.member,
+                        Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => false,
+                    };
+                    if ours
+                        && proto::write_frame(&mut send, &Message::InboxWaiting, DEFAULT_MAX_FRAME)
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
                 },
                 // Gone, whatever the streams say (a relay shutting down
                 // waits for these tasks before it frees its port).

@@ -32,6 +32,8 @@ pub struct QuicContext<S> {
     pub devices: Arc<Devices>,
     /// How long a pairing token made by a device stays valid.
     pub pairing_ttl: Duration,
+    /// The portal channel: publications in, sealed submissions out.
+    pub portal: crate::portal::Portal,
 }
 
 /// Who is at the other end of a connection.
@@ -251,7 +253,7 @@ async fn handle_stream<S: RelayStore>(
                 let _ = send.finish();
                 return;
             }
-            push::run(ctx, &device.id, since, send, recv, conn).await;
+            push::run(ctx, &device, since, send, recv, conn).await;
             state.subscribed.store(false, Ordering::Release);
             return;
         }
@@ -322,12 +324,54 @@ async fn answer<S: RelayStore>(
         (Message::Upload { blobs }, Peer::Device(device)) => {
             upload::handle(ctx, &device.id, blobs).await
         }
-        (Message::Pair | Message::Devices | Message::Upload { .. }, _) => not_enrolled(),
+        (Message::Publish { items }, Peer::Device(device)) => {
+            let kinds: Vec<&'static str> = items.iter().map(|p| p.kind()).collect();
+            match ctx
+                .portal
+                .apply_publications(&device, items, now_ms())
+                .await
+            {
+                Ok(count) => {
+                    tracing::debug!(?kinds, "portal publications applied");
+                    Message::Published { count }
+                }
+                Err(e) => portal_refusal(&e),
+            }
+        }
+        (Message::FetchInbox, Peer::Device(device)) => {
+            match ctx.portal.fetch_inbox(&device.id, now_ms()).await {
+                Ok((items, more)) => Message::Inbox { items, more },
+                Err(e) => portal_refusal(&e),
+            }
+        }
+        (Message::AckInbox { ids }, Peer::Device(device)) => {
+            match ctx.portal.ack_inbox(&device.id, ids).await {
+                Ok(()) => Message::Acked,
+                Err(e) => portal_refusal(&e),
+            }
+        }
+        (
+            Message::Pair
+            | Message::Devices
+            | Message::Upload { .. }
+            | Message::Publish { .. }
+            | Message::FetchInbox
+            | Message::AckInbox { .. },
+            _,
+        ) => not_enrolled(),
         (other, _) => Message::error(
             bloom_core::Code::RelayProtocol,
             format!("a device may not send {}", other.kind()),
         ),
     }
+}
+
+/// The error frame for a refused portal request (the message names no person).
+fn portal_refusal(e: &crate::portal::PortalError) -> Message {
+    if e.code() == bloom_core::Code::Internal {
+        tracing::warn!(code = %e.code(), "portal storage failed");
+    }
+    Message::error(e.code(), e.to_string())
 }
 
 fn not_enrolled() -> Message {

@@ -152,6 +152,8 @@ pub struct RunningRelay {
     pub devices: Arc<Devices>,
     /// The web side's state (tests reach its store and clock).
     pub web: Arc<WebState>,
+    /// The portal channel (what the patient pages call).
+    pub portal: crate::portal::Portal,
     stop: watch::Sender<bool>,
     watcher: JoinHandle<()>,
     admin: JoinHandle<()>,
@@ -218,6 +220,10 @@ pub async fn start_with<S: RelayStore>(
     let history = crate::metrics_history::History::default();
     let sampler = tokio::spawn(history.clone().sample(metrics.clone()));
 
+    let webstore = crate::webstore::WebStore::open_in(&config.data_dir)
+        .map_err(|e| StartError::Storage(format!("cannot open the web store: {e}")))?;
+    let portal = crate::portal::Portal::over(webstore.clone(), store.clone());
+
     let (stop, stopped) = watch::channel(false);
     let quic_ctx = Arc::new(QuicContext {
         practice: config.practice_name.clone(),
@@ -227,11 +233,10 @@ pub async fn start_with<S: RelayStore>(
         store: store.clone(),
         devices: devices.clone(),
         pairing_ttl: PAIRING_TTL,
+        portal: portal.clone(),
     });
     let quic = tokio::spawn(quic::serve(endpoint.clone(), quic_ctx, stopped.clone()));
 
-    let web_store = crate::webstore::WebStore::open_in(&config.data_dir)
-        .map_err(|e| StartError::Storage(e.to_string()))?;
     let mut csrf_key = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut csrf_key)
         .map_err(|_| StartError::Storage("the system random source failed".into()))?;
@@ -241,7 +246,7 @@ pub async fn start_with<S: RelayStore>(
         quic_addr: quic_addr.to_string(),
         fingerprint: identity.fingerprint().to_string(),
         metrics: metrics.clone(),
-        store: web_store,
+        store: webstore.clone(),
         clock: crate::clock::Clock::default(),
         accounts: web::account::AccountsState {
             csrf_key,
@@ -262,6 +267,7 @@ pub async fn start_with<S: RelayStore>(
             "SQLite (SQLCipher)".into()
         },
         admin: admin_ops,
+        portal: portal.clone(),
     });
     let web = web_state.clone();
     let mut http_stopped = stopped;
@@ -289,6 +295,7 @@ pub async fn start_with<S: RelayStore>(
         metrics,
         devices,
         web,
+        portal,
         stop,
         watcher,
         admin: admin_task,

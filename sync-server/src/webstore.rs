@@ -25,6 +25,7 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("accounts", crate::account::SCHEMA),
     ("audit", crate::audit::SCHEMA),
     ("ticket", crate::ticket::SCHEMA),
+    ("portal", crate::portal::store::SCHEMA),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -14,9 +14,12 @@
 //!
 //! - [`booking`]: which slots can be requested and when a booking can still be cancelled.
 //! - [`form`]: the intake and consent forms, their fields and validation.
+//! - `seal` (feature `net`): a submission sealed with age to the therapist's devices.
 
 pub mod booking;
 pub mod form;
+#[cfg(feature = "net")]
+pub mod seal;
 
 use serde::{Deserialize, Serialize};
 

@@ -40,6 +40,25 @@ pub fn record_with_text(
     taken_ms: i64,
     free_text: Option<&str>,
 ) -> Result<(String, Scored), VaultError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let scored = record_as(
+        vault, &id, client_id, instrument, answers, taken_ms, free_text,
+    )?;
+    Ok((id, scored))
+}
+
+/// Like [`record_with_text`] under a given record id (a portal submission's,
+/// so receiving it twice stores it once). Returns the scored result.
+pub(crate) fn record_as(
+    vault: &mut Vault,
+    id: &str,
+    client_id: &str,
+    instrument: Instrument,
+    answers: &[u8],
+    taken_ms: i64,
+    free_text: Option<&str>,
+) -> Result<Scored, VaultError> {
+    let id = id.to_owned();
     if free_text.is_some_and(|t| t.len() > 20_000) {
         return Err(VaultError::Invalid(
             "the free-text answer is too long".into(),
@@ -50,7 +69,6 @@ pub fn record_with_text(
     if !vault.has_record(client_id)? {
         return Err(VaultError::RecordNotFound(client_id.to_owned()));
     }
-    let id = uuid::Uuid::new_v4().to_string();
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "client_id", client_id).map_err(am)?;
     doc.put(ROOT, "instrument", instrument.as_str())
@@ -74,7 +92,7 @@ pub fn record_with_text(
         taken_ms,
     };
     vault.save_document(&id, KIND, &mut doc, |tx| project(tx, &row))?;
-    Ok((id, scored))
+    Ok(scored)
 }
 
 /// One projection row, derived from an assessment document.

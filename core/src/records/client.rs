@@ -138,6 +138,18 @@ pub fn record_consent(
     kind: ConsentKind,
     action: ConsentAction,
 ) -> Result<(), VaultError> {
+    let by = vault.actor().user.clone();
+    record_consent_by(vault, id, kind, action, &by)
+}
+
+/// Like [`record_consent`], recorded by `by` (the client, through the portal).
+pub fn record_consent_by(
+    vault: &mut Vault,
+    id: &str,
+    kind: ConsentKind,
+    action: ConsentAction,
+    by: &str,
+) -> Result<(), VaultError> {
     let mut doc = vault.load_document(id)?;
     let list = list(&mut doc, "consents")?;
     let at = doc.length(&list);
@@ -150,8 +162,7 @@ pub fn record_consent(
     doc.put(&item, "action", action).map_err(am)?;
     doc.put(&item, "at_ms", crate::vault::now_ms())
         .map_err(am)?;
-    doc.put(&item, "by", vault.actor().user.as_str())
-        .map_err(am)?;
+    doc.put(&item, "by", by).map_err(am)?;
     save(vault, id, &mut doc)
 }
 

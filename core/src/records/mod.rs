@@ -16,15 +16,22 @@
 //! - [`export`]: a client's record as one JSON file.
 //! - [`journal`]: journal entries a client wrote; [`risk`]: the consent gate
 //!   and store for on-device ML results; [`embedding`]: vectors for semantic search.
+//! - [`portal`]: the portal channel on the device (invites, availability,
+//!   the publication outbox, receiving submissions); [`message`],
+//!   [`booking`], [`form`]: what patients sent through it.
 
 pub mod appointment;
 pub mod assessment;
+pub mod booking;
 pub mod client;
 pub mod document;
 pub mod embedding;
 pub mod export;
+pub mod form;
 pub mod journal;
+pub mod message;
 pub mod note;
+pub mod portal;
 pub mod psychotherapy;
 pub mod rebuild;
 pub mod risk;

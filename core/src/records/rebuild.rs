@@ -7,7 +7,7 @@
 use automerge::AutoCommit;
 use serde::Serialize;
 
-use crate::records::{appointment, assessment, client, journal, note};
+use crate::records::{appointment, assessment, booking, client, form, journal, message, note};
 use crate::vault::{Vault, VaultError};
 
 /// How many documents of each kind were projected.
@@ -37,12 +37,16 @@ pub(crate) fn project_document(
     match kind {
         client::KIND => {
             let row = client::summary(id, doc, 0)?;
-            client::project(tx, &row, &client::search_names(doc))
+            client::project(tx, &row, &client::search_names(doc))?;
+            crate::records::portal::project_link(tx, id, doc)
         }
         note::KIND => note::project(tx, &note::view(id, doc)?),
         assessment::KIND => assessment::project(tx, &assessment::row(id, doc)?),
         appointment::KIND => appointment::project(tx, id, doc),
         journal::KIND => journal::project(tx, id, doc),
+        message::KIND => message::project(tx, id, doc),
+        booking::KIND => booking::project(tx, id, doc),
+        form::KIND => form::project(tx, id, doc),
         _ => Ok(()),
     }
 }
@@ -54,12 +58,15 @@ pub fn rebuild_projections(vault: &mut Vault) -> Result<Rebuilt, VaultError> {
     tx.execute_batch(
         "CREATE TEMP TABLE kept_psychotherapy AS SELECT * FROM psychotherapy_notes;
          DELETE FROM search_docs; DELETE FROM notes; DELETE FROM assessments;
-         DELETE FROM appointments; DELETE FROM journal_entries; DELETE FROM clients;",
+         DELETE FROM appointments; DELETE FROM journal_entries;
+         DELETE FROM portal_messages; DELETE FROM booking_requests; DELETE FROM form_submissions;
+         DELETE FROM portal_links; DELETE FROM clients;",
     )?;
     let docs: Vec<(String, String, Vec<u8>)> = {
         let mut stmt = tx.prepare(
             "SELECT id, kind, body FROM records
-             WHERE kind IN ('client', 'note', 'assessment', 'appointment', 'journal_entry')
+             WHERE kind IN ('client', 'note', 'assessment', 'appointment', 'journal_entry',
+                            'portal_message', 'booking_request', 'form_submission')
              ORDER BY kind = 'client' DESC, id",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

@@ -126,6 +126,7 @@ pub fn cursor(vault: &Vault) -> Result<u64, ReplicaError> {
 pub fn pending_uploads(vault: &Vault) -> Result<u64, ReplicaError> {
     let n: i64 = vault.connection().query_row(
         "SELECT (SELECT count(*) FROM sync_outbox WHERE error IS NULL)
+              + (SELECT count(*) FROM portal_outbox WHERE error IS NULL)
               + (SELECT count(*) FROM sync_dirty WHERE doc NOT IN
                     (SELECT record FROM sync_docs WHERE error IS NOT NULL AND record IS NOT NULL))",
         [],

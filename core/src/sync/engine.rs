@@ -14,8 +14,9 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::client::{ClientError, ClientIdentity, ClientSettings, RelayClient, RelayTarget};
 use super::log::{Blob, BlobId, Entry};
-use super::proto::{self, DEFAULT_MAX_FRAME, Message, UploadResult};
+use super::proto::{self, DEFAULT_MAX_FRAME, Message, SealedSubmission, UploadResult};
 use super::status::RelayStatus;
+use crate::portal::Publication;
 use crate::{Code, HasCode};
 
 /// Why the replica could not do what the engine asked.
@@ -55,6 +56,15 @@ pub trait Replica: Send + 'static {
     /// A new session begins: uploads the relay refused last time (quota,
     /// say) may be tried again.
     fn resume(&mut self) -> Result<(), ReplicaFault>;
+    /// Up to `max` portal publications waiting in the outbox, oldest first,
+    /// with their outbox numbers.
+    fn portal_outgoing(&mut self, max: usize) -> Result<Vec<(i64, Publication)>, ReplicaFault>;
+    /// The relay applied (`refused: None`) or refused (with its code) these
+    /// publications.
+    fn portal_sent(&mut self, ords: &[i64], refused: Option<&str>) -> Result<(), ReplicaFault>;
+    /// Opens and applies sealed submissions (each committed before this
+    /// returns); returns the ids that are safely stored, to acknowledge.
+    fn portal_receive(&mut self, items: &[SealedSubmission]) -> Result<Vec<String>, ReplicaFault>;
 }
 
 /// Timing of the engine.
@@ -236,13 +246,22 @@ impl<R: Replica> Engine<R> {
         };
         let mut behind = true;
         let mut ping = tokio::time::interval(self.settings.ping_interval);
+        // Submissions may have waited while this device was away.
+        let mut inbox_waiting = true;
         let ended = loop {
             if let Err(ended) = self.flush(client, &practice, behind).await {
                 break ended;
             }
+            if inbox_waiting {
+                inbox_waiting = false;
+                if let Err(ended) = self.fetch_inbox(client).await {
+                    break ended;
+                }
+            }
             tokio::select! {
                 got = subscription.pages.recv() => match got {
-                    Some(Ok((entries, caught_up))) => {
+                    Some(Ok(Feed::InboxWaiting)) => inbox_waiting = true,
+                    Some(Ok(Feed::Entries(entries, caught_up))) => {
                         behind = !caught_up;
                         if entries.is_empty() {
                             continue;
@@ -330,7 +349,7 @@ impl<R: Replica> Engine<R> {
                 .await
                 .map_err(Ended::Stuck)?;
             if blobs.is_empty() {
-                return Ok(());
+                return self.publish_portal(client).await;
             }
             let mut results = Vec::with_capacity(blobs.len());
             for request in requests(blobs, max_bytes) {
@@ -372,6 +391,105 @@ impl<R: Replica> Engine<R> {
         }
     }
 
+    /// Sends the portal outbox in order. A refused batch is sent again one
+    /// publication at a time, so only the refused one is set aside.
+    async fn publish_portal(&self, client: &RelayClient) -> Result<(), Ended> {
+        loop {
+            let batch = self
+                .call(|r| r.portal_outgoing(PUBLISH_BATCH))
+                .await
+                .map_err(Ended::Stuck)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let singles = batch.len() == 1;
+            let (ords, items): (Vec<i64>, Vec<Publication>) = batch.into_iter().unzip();
+            let sent = ords.clone();
+            match client
+                .request(&Message::Publish {
+                    items: items.clone(),
+                })
+                .await
+            {
+                Ok(Message::Published { .. }) => {
+                    self.call(move |r| r.portal_sent(&sent, None))
+                        .await
+                        .map_err(Ended::Stuck)?;
+                }
+                Err(ClientError::Refused { code, .. }) if singles => {
+                    tracing::info!(%code, "the relay refused a portal publication");
+                    self.call(move |r| r.portal_sent(&sent, Some(&code)))
+                        .await
+                        .map_err(Ended::Stuck)?;
+                }
+                Err(ClientError::Refused { .. }) => {
+                    for (ord, item) in ords.into_iter().zip(items) {
+                        let refused = match client
+                            .request(&Message::Publish { items: vec![item] })
+                            .await
+                        {
+                            Ok(Message::Published { .. }) => None,
+                            Err(ClientError::Refused { code, .. }) => Some(code),
+                            Ok(other) => {
+                                tracing::warn!(
+                                    kind = other.kind(),
+                                    "unexpected answer to a publish"
+                                );
+                                return Err(Ended::Offline(Code::RelayProtocol));
+                            }
+                            Err(e) => return Err(classify(&e)),
+                        };
+                        self.call(move |r| r.portal_sent(&[ord], refused.as_deref()))
+                            .await
+                            .map_err(Ended::Stuck)?;
+                    }
+                }
+                Ok(other) => {
+                    tracing::warn!(kind = other.kind(), "unexpected answer to a publish");
+                    return Err(Ended::Offline(Code::RelayProtocol));
+                }
+                Err(e) => return Err(classify(&e)),
+            }
+        }
+    }
+
+    /// Fetches the inbox page by page, applies what arrives and acknowledges
+    /// what the vault has committed.
+    async fn fetch_inbox(&self, client: &RelayClient) -> Result<(), Ended> {
+        loop {
+            let (items, more) = match client.request(&Message::FetchInbox).await {
+                Ok(Message::Inbox { items, more }) => (items, more),
+                Ok(other) => {
+                    tracing::warn!(kind = other.kind(), "unexpected answer to an inbox fetch");
+                    return Err(Ended::Offline(Code::RelayProtocol));
+                }
+                Err(e) => return Err(classify(&e)),
+            };
+            if items.is_empty() {
+                return Ok(());
+            }
+            let done = self
+                .call(move |r| r.portal_receive(&items))
+                .await
+                .map_err(Ended::Stuck)?;
+            let progressed = !done.is_empty();
+            if progressed {
+                match client.request(&Message::AckInbox { ids: done }).await {
+                    Ok(Message::Acked) => {}
+                    Ok(other) => {
+                        tracing::warn!(kind = other.kind(), "unexpected answer to an ack");
+                        return Err(Ended::Offline(Code::RelayProtocol));
+                    }
+                    Err(e) => return Err(classify(&e)),
+                }
+            }
+            // Items that did not apply stay on the relay; do not spin on them.
+            if !more || !progressed {
+                return Ok(());
+            }
+        }
+    }
+
     /// Runs a replica call on a blocking thread.
     async fn call<T: Send + 'static>(
         &self,
@@ -390,6 +508,9 @@ impl<R: Replica> Engine<R> {
         }
     }
 }
+
+/// Publications per `Publish` request.
+const PUBLISH_BATCH: usize = 64;
 
 /// Entries applied per vault transaction.
 const APPLY_CHUNK: usize = 16;
@@ -424,7 +545,15 @@ fn classify(e: &ClientError) -> Ended {
     }
 }
 
-type Page = Result<(Vec<Entry>, bool), ClientError>;
+/// What the subscription stream brings.
+enum Feed {
+    /// A page of log entries, and whether the device is caught up.
+    Entries(Vec<Entry>, bool),
+    /// Patient submissions wait in the inbox.
+    InboxWaiting,
+}
+
+type Page = Result<Feed, ClientError>;
 
 struct Subscription {
     pages: mpsc::Receiver<Page>,
@@ -451,7 +580,16 @@ async fn subscribe(conn: quinn::Connection, since: u64, out: mpsc::Sender<Page>)
                 Some(Message::Entries {
                     entries, caught_up, ..
                 }) => {
-                    if out.send(Ok((entries, caught_up))).await.is_err() {
+                    if out
+                        .send(Ok(Feed::Entries(entries, caught_up)))
+                        .await
+                        .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                Some(Message::InboxWaiting) => {
+                    if out.send(Ok(Feed::InboxWaiting)).await.is_err() {
                         return Ok(());
                     }
                 }

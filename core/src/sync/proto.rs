@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::log::{Blob, DeviceInfo, Entry};
+use crate::portal::Publication;
 use crate::{Code, HasCode};
 
 /// The wire version this build speaks.
-pub const WIRE_VERSION: u8 = 2;
+pub const WIRE_VERSION: u8 = 3;
 
 /// The largest frame body accepted by default (1 MiB).
 pub const DEFAULT_MAX_FRAME: usize = 1024 * 1024;
@@ -95,7 +96,52 @@ pub enum Message {
         head: u64,
         caught_up: bool,
     },
+    /// Portal publications from a therapist's device (idempotent by their ids).
+    Publish {
+        items: Vec<Publication>,
+    },
+    /// All `count` publications were applied.
+    Published {
+        count: u32,
+    },
+    /// Ask for patient submissions sealed to this device (one page).
+    FetchInbox,
+    /// A page of sealed submissions; `more` says another page waits.
+    Inbox {
+        items: Vec<SealedSubmission>,
+        more: bool,
+    },
+    /// These submissions are safely in the device's vault: drop them.
+    AckInbox {
+        ids: Vec<String>,
+    },
+    Acked,
+    /// Sent on the subscription stream: submissions wait; fetch them.
+    InboxWaiting,
 }
+
+/// A patient's submission sealed (age) to the therapist's devices. `id` is
+/// what the device acknowledges; the relay never keeps it in clear.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedSubmission {
+    pub id: String,
+    pub sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedSubmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedSubmission")
+            .field("id", &self.id)
+            .field("bytes", &self.sealed.len())
+            .finish()
+    }
+}
+
+/// Sealed submissions in one `Inbox` page at most.
+pub const INBOX_PAGE: usize = 32;
+
+/// Ids in one `AckInbox` at most.
+pub const MAX_ACK_IDS: usize = 256;
 
 /// A one-time enrollment or pairing token. Never printed: whoever holds it
 /// can enroll a device.
@@ -145,6 +191,13 @@ impl Message {
             Message::Uploaded { .. } => "uploaded",
             Message::Subscribe { .. } => "subscribe",
             Message::Entries { .. } => "entries",
+            Message::Publish { .. } => "publish",
+            Message::Published { .. } => "published",
+            Message::FetchInbox => "fetch_inbox",
+            Message::Inbox { .. } => "inbox",
+            Message::AckInbox { .. } => "ack_inbox",
+            Message::Acked => "acked",
+            Message::InboxWaiting => "inbox_waiting",
         }
     }
 
@@ -345,6 +398,25 @@ mod tests {
                 code: "frame.malformed".into(),
                 message: String::new(),
             },
+            Message::Publish {
+                items: vec![Publication::RevokeClient {
+                    client: crate::portal::PortalClientId::from_bytes([3; 16]),
+                }],
+            },
+            Message::Published { count: 1 },
+            Message::FetchInbox,
+            Message::Inbox {
+                items: vec![SealedSubmission {
+                    id: "s1".into(),
+                    sealed: vec![1, 2, 3],
+                }],
+                more: false,
+            },
+            Message::AckInbox {
+                ids: vec!["s1".into()],
+            },
+            Message::Acked,
+            Message::InboxWaiting,
         ]
     }
 
@@ -356,6 +428,21 @@ mod tests {
             assert_eq!(back, msg);
             assert_eq!(used, bytes.len());
         }
+    }
+
+    #[test]
+    fn a_publish_with_a_bad_client_id_is_malformed() {
+        // A client id must be 32 hex characters, checked while decoding.
+        let good = Message::Publish {
+            items: vec![Publication::RevokeClient {
+                client: crate::portal::PortalClientId::from_bytes([3; 16]),
+            }],
+        };
+        let mut bytes = encode(&good, DEFAULT_MAX_FRAME).unwrap();
+        let at = bytes.len() - 1;
+        bytes[at] = b'Z';
+        let err = decode(&bytes, DEFAULT_MAX_FRAME).unwrap_err();
+        assert_eq!(err.code(), Code::FrameMalformed);
     }
 
     #[test]

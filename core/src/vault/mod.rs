@@ -512,6 +512,9 @@ pub(crate) const SYNCED_KINDS: &[&str] = &[
     crate::records::journal::KIND,
     crate::records::treatment_plan::KIND,
     crate::records::safety_plan::KIND,
+    crate::records::message::KIND,
+    crate::records::booking::KIND,
+    crate::records::form::KIND,
 ];
 
 /// Writes (creates or replaces) a record inside `tx` and audits the write.

@@ -245,6 +245,48 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (kind, doc, device, seq)
     ) STRICT;
     "#,
+    // 9: the portal channel. The outbox of publications (postcard, plain
+    // inside the encrypted vault) waiting for the relay, in order; which
+    // portal id names which client (projected from the chart); and the
+    // projections of patient messages, booking requests and form submissions.
+    r#"
+    CREATE TABLE portal_outbox (
+        ord        INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind       TEXT NOT NULL,
+        item       BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        error      TEXT
+    ) STRICT;
+    CREATE TABLE portal_links (
+        portal_id TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL UNIQUE REFERENCES clients(id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE TABLE portal_messages (
+        id          TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id   TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        from_client INTEGER NOT NULL,
+        sent_ms     INTEGER NOT NULL,
+        unread      INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX portal_messages_by_client ON portal_messages(client_id, sent_ms);
+    CREATE TABLE booking_requests (
+        id        TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        kind      TEXT NOT NULL,
+        start_ms  INTEGER NOT NULL,
+        end_ms    INTEGER NOT NULL,
+        status    TEXT NOT NULL,
+        sent_ms   INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX booking_requests_by_status ON booking_requests(status, sent_ms);
+    CREATE TABLE form_submissions (
+        id        TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        form      TEXT NOT NULL,
+        sent_ms   INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX form_submissions_by_client ON form_submissions(client_id, sent_ms);
+    "#,
 ];
 
 /// The version a fully migrated vault has.

@@ -155,6 +155,17 @@ pub fn set_role(
     Ok(())
 }
 
+/// The therapist or admin account of sync member `member`, if one signed up.
+pub fn by_member(conn: &Connection, member: &str) -> Result<Option<Account>, AccountStoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM accounts WHERE member = ?1 AND role != 'patient' ORDER BY created_ms LIMIT 1"),
+            [member],
+            from_row,
+        )
+        .optional()?)
+}
+
 /// The account for an email (normalised here); `None` for none or garbage.
 pub fn by_email(conn: &Connection, email: &str) -> Result<Option<Account>, AccountStoreError> {
     let Ok(email) = email::normalize(email) else {

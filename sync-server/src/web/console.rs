@@ -188,12 +188,13 @@ async fn health(State(state): State<Arc<WebState>>, a: Admin) -> Response {
         .run(|c| ticket::open_count(c))
         .await
         .unwrap_or(0);
+    let inbox_waiting = state.portal.inbox_waiting().await.unwrap_or(0);
     let facts = HealthFacts {
         version: state.relay_version.clone(),
         uptime: format::duration(state.clock.now_ms() - state.started_ms),
         storage: state.storage_kind.clone(),
         devices_online: state.metrics.snapshot().connections_open,
-        inbox_waiting: 0,
+        inbox_waiting,
         open_tickets,
     };
     let minutes = (metrics_history::INTERVAL.as_secs() / 60) as u32;

@@ -4,6 +4,7 @@
 //! - [`account`]: sign in, one-time codes, sign up, reset, `/home`.
 //! - [`viewer`]: the [`viewer::Viewer`] extractor and role checks.
 //! - [`csrf`]: the [`csrf::CsrfForm`] extractor every form goes through.
+//! - [`portal`]: the patient portal.
 //! - [`console`]: the practice admin's console.
 //! - [`cookies`], [`render`], [`format`]: cookies, pages, refusals and times.
 
@@ -12,7 +13,9 @@ pub mod console;
 pub mod cookies;
 pub mod csrf;
 pub mod format;
+pub mod portal;
 pub mod render;
+pub mod support;
 pub mod viewer;
 
 use std::sync::Arc;
@@ -53,6 +56,8 @@ pub struct WebState {
     pub storage_kind: String,
     /// The device list and revocation, as the CLI's admin socket does them.
     pub admin: AdminOps,
+    /// The portal channel: what the patient pages call.
+    pub portal: crate::portal::Portal,
 }
 
 /// Runs one admin request against the relay's store (see [`crate::admin`]).
@@ -71,8 +76,9 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/metrics", get(metrics))
         .route(STYLESHEET, get(stylesheet))
         .merge(account::routes(state.clone()))
-        .merge(account::placeholder_routes())
         .merge(console::routes())
+        .merge(portal::routes())
+        .merge(support::routes())
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

@@ -63,3 +63,4 @@ error-account-session-expired = Your session ended. Sign in again.
 error-account-csrf = The form expired or did not come from this site. Go back, reload the page and try again.
 error-account-forbidden = Your account cannot do this.
 error-account-password-mismatch = The two passwords differ.
+account-member-home-help = Clinical work happens in the Bloom desktop app; here you manage your account and can ask the practice for help.

@@ -35,6 +35,8 @@ pub fn SignedInPage(display_name: String, role: String, csrf: String) -> Element
         main { class: "account",
             h1 { {i18n.t("account-signed-in-heading")} }
             p { id: "signed-in-as", {i18n.t_args("account-signed-in-as", &[("name", display_name.as_str()), ("role", role.as_str())])} }
+            p { {i18n.t("account-member-home-help")} }
+            p { a { href: "/support", id: "support-link", {i18n.t("support-title")} } }
             form { method: "post", action: "/logout",
                 CsrfInput { csrf }
                 button { r#type: "submit", {i18n.t("account-logout")} }

@@ -1,5 +1,6 @@
-//! `/home` sends each role where it works; placeholders stand in for the
-//! portal and console pages until they exist.
+//! `/home` sends each role where it works: patients to the portal, admins to
+//! the console; therapists, whose work is in the desktop app, get a page with
+//! their account and support.
 
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -10,10 +11,11 @@ use dioxus::prelude::*;
 use crate::web::render;
 use crate::web::viewer::Viewer;
 
-pub async fn home(viewer: Viewer) -> Response {
+pub async fn home(viewer: Viewer, headers: HeaderMap) -> Response {
     match viewer.role {
-        Role::Patient | Role::Therapist => render::see_other("/portal"),
+        Role::Patient => render::see_other("/portal"),
         Role::Admin => render::see_other("/console"),
+        Role::Therapist => signed_in(viewer, &headers),
     }
 }
 
@@ -25,9 +27,9 @@ fn signed_in(viewer: Viewer, headers: &HeaderMap) -> Response {
             csrf: viewer.csrf,
         }
     };
-    render::page(render::i18n(headers), "account-signed-in-title", body).into_response()
-}
-
-pub async fn portal_placeholder(viewer: Viewer, headers: HeaderMap) -> Response {
-    signed_in(viewer, &headers)
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        render::page(render::i18n(headers), "account-signed-in-title", body),
+    )
+        .into_response()
 }

@@ -62,12 +62,6 @@ pub fn routes(state: Arc<WebState>) -> Router<Arc<WebState>> {
         .layer(middleware::from_fn_with_state(state, rate_limit))
 }
 
-/// Placeholders at `/portal` and `/console` until those pages exist:
-/// remove this merge when they do.
-pub fn placeholder_routes() -> Router<Arc<WebState>> {
-    Router::new().route("/portal", get(home::portal_placeholder))
-}
-
 /// 429 `account.rate_limited` when an address sends too many sign-in, reset
 /// or sign-up requests.
 async fn rate_limit(State(state): State<Arc<WebState>>, req: Request, next: Next) -> Response {
