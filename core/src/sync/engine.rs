@@ -292,7 +292,7 @@ impl<R: Replica> Engine<R> {
                     // fetched but never acknowledged come free when its
                     // lease lapses, with no news to say so.
                     ticks += 1;
-                    if ticks % INBOX_EVERY_TICKS == 0 {
+                    if ticks.is_multiple_of(INBOX_EVERY_TICKS) {
                         inbox_waiting = true;
                     }
                 }
