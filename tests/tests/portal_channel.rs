@@ -201,6 +201,26 @@ async fn a_patient_books_writes_and_fills_in_forms_and_the_chart_gets_it_all_sea
     })
     .await;
 
+    // The safety plan, shared.
+    laptop.with(|v| {
+        bloom_core::records::safety_plan::save(
+            v,
+            &ada_id,
+            &[(
+                bloom_core::safety_plan::Section::WarningSigns,
+                "Not sleeping".into(),
+            )],
+        )
+        .unwrap();
+        assert_eq!(portal::share_safety_plan(v, &ada_id).unwrap(), 1);
+    });
+    let plan = eventually("the shared safety plan", async || {
+        relay.safety_plan(&ada).await.unwrap()
+    })
+    .await;
+    assert_eq!(plan.sections[0].1, "Not sleeping");
+    assert!(relay.safety_plan(&ben).await.unwrap().is_none());
+
     // A PHQ-9 with item 9 above 0: scored in the chart, with the safety alert.
     let phq = laptop.with(|v| portal::assign(v, &ada_id, FormKind::Phq9).unwrap());
     eventually("the assignment", async || {

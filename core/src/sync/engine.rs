@@ -248,6 +248,7 @@ impl<R: Replica> Engine<R> {
         let mut ping = tokio::time::interval(self.settings.ping_interval);
         // Submissions may have waited while this device was away.
         let mut inbox_waiting = true;
+        let mut ticks: u32 = 0;
         let ended = loop {
             if let Err(ended) = self.flush(client, &practice, behind).await {
                 break ended;
@@ -286,6 +287,13 @@ impl<R: Replica> Engine<R> {
                 _ = ping.tick() => {
                     if let Err(e) = client.ping().await {
                         break classify(&e);
+                    }
+                    // Now and then look again: submissions another device
+                    // fetched but never acknowledged come free when its
+                    // lease lapses, with no news to say so.
+                    ticks += 1;
+                    if ticks.is_multiple_of(INBOX_EVERY_TICKS) {
+                        inbox_waiting = true;
                     }
                 }
                 e = client.closed() => break classify(&e),
@@ -508,6 +516,9 @@ impl<R: Replica> Engine<R> {
         }
     }
 }
+
+/// Pings between two inbox fetches without news.
+const INBOX_EVERY_TICKS: u32 = 8;
 
 /// Publications per `Publish` request.
 const PUBLISH_BATCH: usize = 64;

@@ -50,8 +50,10 @@ pub enum PortalError {
     Booking(#[from] BookingError),
     #[error(transparent)]
     Form(#[from] FormError),
-    #[error("the answers are not a valid questionnaire: {0}")]
-    Assessment(String),
+    /// Wrong number of answers, or one out of range (which one is not said:
+    /// answers are clinical).
+    #[error("the answers are not a complete questionnaire")]
+    Assessment,
     #[error("invalid {0}")]
     Invalid(&'static str),
     /// A device published about a client that is not its member's.
@@ -81,7 +83,7 @@ impl HasCode for PortalError {
             PortalError::Revoked | PortalError::NoDevices => Code::PortalNotLinked,
             PortalError::Booking(e) => e.code(),
             PortalError::Form(e) => e.code(),
-            PortalError::Assessment(_) => Code::PortalFormInvalid,
+            PortalError::Assessment => Code::PortalFormInvalid,
             PortalError::Invalid(_) => Code::InvalidInput,
             PortalError::Forbidden => Code::SyncForbidden,
             PortalError::Seal(e) => e.code(),
@@ -504,8 +506,7 @@ impl Portal {
         let instrument = form_kind
             .instrument()
             .ok_or(PortalError::Form(FormError::NotAForm))?;
-        assessment::score(instrument, &answers)
-            .map_err(|e| PortalError::Assessment(e.to_string()))?;
+        assessment::score(instrument, &answers).map_err(|_| PortalError::Assessment)?;
         let submission = Submission::Assessment {
             id: new_id()?,
             client: client.clone(),
