@@ -57,6 +57,12 @@ impl Event {
         self
     }
 
+    /// A sync member acting through a device (no web account): shown as `member:NAME`.
+    pub fn member(mut self, member: &str) -> Event {
+        self.account_id = Some(format!("member:{member}"));
+        self
+    }
+
     pub fn ip(mut self, ip: Option<std::net::IpAddr>) -> Event {
         self.ip = ip.map(|ip| ip.to_string());
         self

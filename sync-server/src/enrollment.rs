@@ -71,6 +71,17 @@ pub async fn enroll<S: RelayStore>(
     {
         Ok(device) => {
             tracing::info!(device = %device.id, member = %device.member, "device enrolled");
+            let event = crate::audit::Event::new(now_ms(), "enrollment")
+                .object(&device.id.0)
+                .member(&device.member);
+            if let Err(e) = ctx
+                .portal
+                .webstore()
+                .run(move |c| crate::audit::record(c, &event))
+                .await
+            {
+                tracing::warn!(error = %e, "the enrollment was not written to the audit log");
+            }
             Ok(device)
         }
         Err(e @ StoreError::InviteInvalid) => {

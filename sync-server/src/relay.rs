@@ -121,13 +121,22 @@ fn invite_target_at(
 pub const PAIRING_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Cuts revoked devices' connections, whichever instance revoked them.
-async fn watch_revocations<S: RelayStore>(store: Arc<S>, devices: Arc<Devices>) {
+async fn watch_revocations<S: RelayStore>(
+    store: Arc<S>,
+    devices: Arc<Devices>,
+    web: crate::webstore::WebStore,
+) {
     let mut events = store.events();
     loop {
         match events.recv().await {
             Ok(StoreEvent::Revoked(id)) => {
                 tracing::info!(device = %id, "device revoked: closing its connections");
                 devices.revoke(&id);
+                let event =
+                    crate::audit::Event::new(quic::now_ms(), "device.revoked").object(&id.0);
+                if let Err(e) = web.run(move |c| crate::audit::record(c, &event)).await {
+                    tracing::warn!(error = %e, "the revocation was not written to the audit log");
+                }
             }
             Ok(StoreEvent::Appended { .. }) => {}
             // Missed news: reload the revoked set from the store.
@@ -179,7 +188,13 @@ pub async fn start_with<S: RelayStore>(
         .filter(|d| d.revoked_ms.is_some())
         .map(|d| d.id);
     let devices = Devices::new(revoked);
-    let watcher = tokio::spawn(watch_revocations(store.clone(), devices.clone()));
+    let webstore = crate::webstore::WebStore::open_in(&config.data_dir)
+        .map_err(|e| StartError::Storage(format!("cannot open the web store: {e}")))?;
+    let watcher = tokio::spawn(watch_revocations(
+        store.clone(),
+        devices.clone(),
+        webstore.clone(),
+    ));
 
     let endpoint =
         quic::bind(&identity, config.quic_addr, devices.clone()).map_err(|e| StartError::Quic {
@@ -220,8 +235,6 @@ pub async fn start_with<S: RelayStore>(
     let history = crate::metrics_history::History::default();
     let sampler = tokio::spawn(history.clone().sample(metrics.clone()));
 
-    let webstore = crate::webstore::WebStore::open_in(&config.data_dir)
-        .map_err(|e| StartError::Storage(format!("cannot open the web store: {e}")))?;
     let portal = crate::portal::Portal::over(webstore.clone(), store.clone());
 
     let (stop, stopped) = watch::channel(false);
