@@ -57,7 +57,10 @@ console-health-uptime = Up for
 console-health-storage = Storage
 console-health-online = Devices connected
 console-health-inbox = Portal submissions waiting for a device
-console-health-help = Each point covers { $minutes } minutes; the newest is on the right.
+console-health-help = Each point covers { $minutes ->
+    [1] one minute
+   *[other] { $minutes } minutes
+  }; the newest is on the right.
 console-chart-summary = now { $last }, peak { $max }, total { $total }
 console-chart-connections = Device connections
 console-chart-sync = Sync volume (blobs stored)
