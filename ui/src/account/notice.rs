@@ -35,6 +35,7 @@ pub fn SignedInPage(display_name: String, role: String, csrf: String) -> Element
         main { class: "account",
             h1 { {i18n.t("account-signed-in-heading")} }
             p { id: "signed-in-as", {i18n.t_args("account-signed-in-as", &[("name", display_name.as_str()), ("role", role.as_str())])} }
+            p { a { href: "/account/passkeys", {i18n.t("account-passkeys-link")} } }
             form { method: "post", action: "/logout",
                 CsrfInput { csrf }
                 button { r#type: "submit", {i18n.t("account-logout")} }
