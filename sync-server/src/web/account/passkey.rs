@@ -18,6 +18,7 @@ use bloom_core::Code;
 use bloom_core::account::passkey::{self, RelyingParty, b64url, from_b64url};
 use bloom_core::account::session::Stage;
 use bloom_ui::account::{PasskeyRow, PasskeysPage};
+use dioxus::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -129,7 +130,7 @@ pub async fn list(
             last_used: p.last_used_ms.map(day),
         })
         .collect();
-    let body = dioxus::prelude::rsx! { PasskeysPage { csrf: viewer.csrf, passkeys, error: None } };
+    let body = rsx! { PasskeysPage { csrf: viewer.csrf, passkeys, error: None } };
     render::page(render::i18n(&headers), "account-passkeys-title", body).into_response()
 }
 
