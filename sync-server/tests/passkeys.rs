@@ -238,9 +238,8 @@ impl Soft {
     fn new(base: &str) -> Soft {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let pair =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
-                .unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
         let host = base
             .trim_start_matches("http://")
             .split(':')
@@ -401,7 +400,10 @@ fn add_a_passkey_then_sign_in_with_it_and_refusals() {
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["error"], "account.passkey_invalid");
     let r = other.json("/login/passkey", Some(&pre), &soft.get(&issued));
-    assert_eq!(r.status, 401, "the challenge was used by the failed attempt");
+    assert_eq!(
+        r.status, 401,
+        "the challenge was used by the failed attempt"
+    );
     assert!(!other.jar.contains_key("bloom_session"));
 
     let issued = challenge_of(&other.json("/login/passkey/options", Some(&pre), &json!({})));

@@ -127,7 +127,9 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Passkey> {
 /// Adds a passkey; refuses a credential id already stored.
 pub fn add(conn: &Connection, p: &Passkey) -> Result<(), AccountStoreError> {
     if find(conn, &p.credential_id)?.is_some() {
-        return Err(AccountStoreError::Invalid("that passkey is already registered"));
+        return Err(AccountStoreError::Invalid(
+            "that passkey is already registered",
+        ));
     }
     if list(conn, &p.account_id)?.len() >= MAX_PER_ACCOUNT {
         return Err(AccountStoreError::Invalid("too many passkeys"));

@@ -61,7 +61,10 @@ pub fn routes(state: Arc<WebState>) -> Router<Arc<WebState>> {
         )
         .route("/home", get(home::home))
         .route("/assets/passkey.js", get(passkey::script))
-        .route("/account/passkeys", get(passkey::list).post(passkey::register))
+        .route(
+            "/account/passkeys",
+            get(passkey::list).post(passkey::register),
+        )
         .route("/account/passkeys/options", post(passkey::register_options))
         .route("/account/passkeys/{id}/remove", post(passkey::remove))
         .route("/login/passkey/options", post(passkey::login_options))

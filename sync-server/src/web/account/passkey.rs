@@ -220,13 +220,15 @@ pub async fn register(
     let Some(binding) = session_binding(&headers) else {
         return json_error(StatusCode::FORBIDDEN, Code::AccountCsrf);
     };
-    let parsed = serde_json::from_slice::<Registration>(&body).ok().and_then(|r| {
-        Some((
-            r.name,
-            from_b64url(&r.client_data_json)?,
-            from_b64url(&r.attestation_object)?,
-        ))
-    });
+    let parsed = serde_json::from_slice::<Registration>(&body)
+        .ok()
+        .and_then(|r| {
+            Some((
+                r.name,
+                from_b64url(&r.client_data_json)?,
+                from_b64url(&r.attestation_object)?,
+            ))
+        });
     let default_name = render::i18n(&headers).t("account-passkeys-default-name");
     let now = state.clock.now_ms();
     let account = viewer.account_id.clone();
@@ -244,7 +246,10 @@ pub async fn register(
                 _ => None,
             };
             let Some((name, new)) = verified else {
-                audit::record(c, &Event::new(now, "passkey.failed").account(&account).ip(ip))?;
+                audit::record(
+                    c,
+                    &Event::new(now, "passkey.failed").account(&account).ip(ip),
+                )?;
                 return Ok(false);
             };
             let name: String = name
@@ -266,7 +271,10 @@ pub async fn register(
             match passkeys::add(c, &passkey) {
                 Ok(()) => {}
                 Err(AccountStoreError::Invalid(_)) => {
-                    audit::record(c, &Event::new(now, "passkey.failed").account(&account).ip(ip))?;
+                    audit::record(
+                        c,
+                        &Event::new(now, "passkey.failed").account(&account).ip(ip),
+                    )?;
                     return Ok(false);
                 }
                 Err(e) => return Err(e),
