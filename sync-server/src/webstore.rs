@@ -23,6 +23,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// `SCHEMA` here; statements must be idempotent (`IF NOT EXISTS`).
 const SCHEMAS: &[(&str, &str)] = &[
     ("accounts", crate::account::SCHEMA),
+    ("passkeys", crate::account::passkeys::SCHEMA),
     ("audit", crate::audit::SCHEMA),
     ("ticket", crate::ticket::SCHEMA),
     ("portal", crate::portal::store::SCHEMA),

@@ -10,10 +10,12 @@
 //! - [`lockout`]: how many failures lock an account, and for how long.
 //! - [`csrf`]: form tokens bound to a session or a pre-session cookie.
 //! - [`email`]: normalising and checking email addresses.
+//! - [`passkey`]: WebAuthn registration and assertion checks (ES256 only).
 
 pub mod csrf;
 pub mod email;
 pub mod lockout;
+pub mod passkey;
 pub mod password;
 pub mod recovery;
 pub mod secret;

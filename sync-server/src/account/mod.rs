@@ -8,6 +8,7 @@
 //! - [`invite`]: member and patient invites and signing up with one.
 //! - [`reset`]: password-reset links.
 //! - [`recovery`]: recovery codes.
+//! - [`passkeys`]: passkeys and their one-time challenges.
 //! - [`mail`]: SMTP, or `data_dir/outbox/*.eml` without it.
 //! - [`limiter`]: the in-memory per-IP token bucket.
 //! - [`demo`]: demo accounts for `scripts/run.sh`.
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod invite;
 pub mod limiter;
 pub mod mail;
+pub mod passkeys;
 pub mod recovery;
 pub mod reset;
 pub mod sessions;

@@ -64,7 +64,8 @@ impl<T: DeserializeOwned> FromRequest<Arc<WebState>> for CsrfForm<T> {
     }
 }
 
-fn token_matches(state: &WebState, headers: &HeaderMap, given: &str) -> bool {
+/// Whether `given` is the token of the request's session or pre-session cookie.
+pub(crate) fn token_matches(state: &WebState, headers: &HeaderMap, given: &str) -> bool {
     let key = &state.accounts.csrf_key;
     let by_session = cookies::token(headers, cookies::SESSION)
         .is_some_and(|id| csrf::verify(key, "session", &id.sha256(), given));

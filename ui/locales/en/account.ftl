@@ -49,6 +49,19 @@ account-signed-in-as = Signed in as { $name } ({ $role }).
 account-forbidden-text = Your account cannot open this page.
 account-link-invalid-text = Ask for a new link.
 account-rate-limited-text = Please wait a minute before trying again.
+account-passkeys-title = Passkeys
+account-passkeys-heading = Your passkeys
+account-passkeys-help = A passkey signs you in with your device's screen lock or security key instead of your password and one-time code.
+account-passkeys-none = You have no passkeys yet.
+account-passkeys-added = Added { $when }.
+account-passkeys-used = Last used { $when }.
+account-passkeys-name = Name for the new passkey (optional)
+account-passkeys-add = Add a passkey
+account-passkeys-remove = Remove
+account-passkeys-remove-named = Remove passkey { $name }
+account-passkeys-default-name = Passkey
+account-passkeys-link = Passkeys
+account-passkey-login = Sign in with a passkey
 
 ## Account errors, by stable code
 error-account-invalid-credentials = The email or password is wrong, or the account is locked for a while after too many attempts.
@@ -62,5 +75,6 @@ error-account-weak-password = That password is too short or too easy to guess. U
 error-account-session-expired = Your session ended. Sign in again.
 error-account-csrf = The form expired or did not come from this site. Go back, reload the page and try again.
 error-account-forbidden = Your account cannot do this.
+error-account-passkey-invalid = The passkey could not be used. Try again, or sign in with your password.
 error-account-password-mismatch = The two passwords differ.
 account-member-home-help = Clinical work happens in the Bloom desktop app; here you manage your account and can ask the practice for help.

@@ -3,6 +3,7 @@
 use dioxus::prelude::*;
 
 use super::form::{CsrfInput, ErrorAlert};
+use super::passkey::PasskeyLogin;
 use crate::i18n::use_i18n;
 
 #[component]
@@ -13,13 +14,14 @@ pub fn LoginPage(csrf: String, email: String, error: Option<String>) -> Element 
             h1 { {i18n.t("account-login-heading")} }
             ErrorAlert { code: error }
             form { method: "post", action: "/login",
-                CsrfInput { csrf }
+                CsrfInput { csrf: csrf.clone() }
                 label { r#for: "email", {i18n.t("account-email")} }
                 input { id: "email", name: "email", r#type: "email", autocomplete: "username", required: true, value: "{email}" }
                 label { r#for: "password", {i18n.t("account-password")} }
                 input { id: "password", name: "password", r#type: "password", autocomplete: "current-password", required: true }
                 button { r#type: "submit", {i18n.t("account-login-submit")} }
             }
+            PasskeyLogin { csrf }
             p { a { href: "/reset", {i18n.t("account-login-forgot")} } }
         }
     }

@@ -6,6 +6,7 @@
 mod form;
 mod login;
 mod notice;
+mod passkey;
 mod reset;
 mod signup;
 mod totp;
@@ -13,6 +14,7 @@ mod totp;
 pub use form::{CsrfInput, ErrorAlert};
 pub use login::{LoginPage, LoginTotpPage};
 pub use notice::{NoticePage, SignedInPage};
+pub use passkey::{PASSKEY_SCRIPT, PasskeyLogin, PasskeyRow, PasskeysPage};
 pub use reset::{ResetPasswordPage, ResetRequestPage};
 pub use signup::SignupPage;
 pub use totp::{RecoveryCodesPage, TotpSetupPage};

@@ -37,6 +37,7 @@ pub fn SignedInPage(display_name: String, role: String, csrf: String) -> Element
             p { id: "signed-in-as", {i18n.t_args("account-signed-in-as", &[("name", display_name.as_str()), ("role", role.as_str())])} }
             p { {i18n.t("account-member-home-help")} }
             p { a { href: "/support", id: "support-link", {i18n.t("support-title")} } }
+            p { a { href: "/account/passkeys", {i18n.t("account-passkeys-link")} } }
             form { method: "post", action: "/logout",
                 CsrfInput { csrf }
                 button { r#type: "submit", {i18n.t("account-logout")} }

@@ -40,3 +40,32 @@ fn recovery_codes_are_listed() {
         "{html}"
     );
 }
+
+#[test]
+fn passkeys_page_lists_escapes_and_hides_the_script_button() {
+    let html = dioxus_ssr::render_element(rsx! {
+        PasskeysPage {
+            csrf: "tok",
+            passkeys: vec![PasskeyRow {
+                id: "AAEC".to_owned(),
+                name: "<b>Laptop</b>".to_owned(),
+                created: "Mon 1 Jun 2026, 10:00".to_owned(),
+                last_used: None,
+            }],
+            error: None,
+        }
+    });
+    assert!(!html.contains("<b>"), "{html}");
+    assert!(
+        html.contains(r#"action="/account/passkeys/AAEC/remove""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="_csrf""#), "{html}");
+    assert!(html.contains(r#"src="/assets/passkey.js""#), "{html}");
+    assert!(html.contains(r#"id="passkey-add" hidden"#), "{html}");
+    assert!(html.contains(r#"for="passkey-name""#), "{html}");
+    let login =
+        dioxus_ssr::render_element(rsx! { LoginPage { csrf: "t", email: "", error: None } });
+    assert!(login.contains(r#"id="passkey-login" hidden"#), "{login}");
+    assert!(login.contains("passkey-login-button"), "{login}");
+}

@@ -1,11 +1,12 @@
-//! The account pages: sign in and out, one-time codes, sign up with an
-//! invite, password reset, and `/home`, which sends each role on.
+//! The account pages: sign in and out, one-time codes, passkeys, sign up
+//! with an invite, password reset, and `/home`, which sends each role on.
 //!
 //! Sign-in, reset and sign-up requests pass the per-IP rate limiter
 //! ([`rate_limit`]); every form is checked by [`super::csrf::CsrfForm`].
 
 mod home;
 mod login;
+pub mod passkey;
 mod reset;
 mod signup;
 mod totp;
@@ -59,6 +60,15 @@ pub fn routes(state: Arc<WebState>) -> Router<Arc<WebState>> {
             get(reset::password_form).post(reset::password_submit),
         )
         .route("/home", get(home::home))
+        .route("/assets/passkey.js", get(passkey::script))
+        .route(
+            "/account/passkeys",
+            get(passkey::list).post(passkey::register),
+        )
+        .route("/account/passkeys/options", post(passkey::register_options))
+        .route("/account/passkeys/{id}/remove", post(passkey::remove))
+        .route("/login/passkey/options", post(passkey::login_options))
+        .route("/login/passkey", post(passkey::login))
         .layer(middleware::from_fn_with_state(state, rate_limit))
 }
 
