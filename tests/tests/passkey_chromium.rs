@@ -159,7 +159,7 @@ async fn chromium_adds_a_passkey_and_signs_in_with_it_alone() {
 
     // Sign in with the passkey alone: no password, no one-time code.
     click(client, "#passkey-login-button").await;
-    wait_for_path(client, "/portal").await;
+    wait_for_path(client, "/home").await;
     let who = client
         .find(Locator::Css("#signed-in-as"))
         .await

@@ -275,3 +275,56 @@ impl Relay {
             .id
     }
 }
+
+/// A relay someone else started (the end-to-end tests' practice): its
+/// address and web state, with the same helpers as [`Relay`].
+pub struct RelayRef {
+    pub base: String,
+    pub web: std::sync::Arc<bloom_relay::web::WebState>,
+}
+
+impl RelayRef {
+    fn relay_like(&self) -> (&str, &bloom_relay::web::WebState) {
+        (&self.base, &self.web)
+    }
+
+    pub fn signed_in_member(&self, role: Role, member: &str, email: &str, name: &str) -> Browser {
+        let (base, web) = self.relay_like();
+        let now = web.clock.now_ms();
+        let (token, _) = web
+            .store
+            .run_blocking(|c| invite::create_member_invite(c, role, member, None, 24, now))
+            .unwrap();
+        let mut b = Browser::new(base);
+        let signup = format!("/signup/{}", token.text());
+        let made = b.submit(
+            &signup,
+            &signup,
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", GOOD),
+                ("password2", GOOD),
+            ],
+        );
+        assert_eq!(made.location, "/account/totp", "{}", made.body);
+        let setup = b.get("/account/totp");
+        let secret = TotpSecret::from_base32(&text_of(&setup.body, "totp-secret")).unwrap();
+        let code = totp::code_at(&secret, totp::step_at(web.clock.now_ms()));
+        let done = b.post(
+            "/account/totp",
+            &[("_csrf", &csrf_of(&setup.body)), ("code", &code)],
+        );
+        assert_eq!(done.status, 200, "{}", done.body);
+        b
+    }
+
+    pub fn account_id(&self, email: &str) -> String {
+        self.web
+            .store
+            .run_blocking(|c| store::by_email(c, email))
+            .unwrap()
+            .unwrap()
+            .id
+    }
+}
