@@ -326,6 +326,11 @@ impl RelayProcess {
         .unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Where its HTTP side listens.
+    pub fn http_addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.http))
+    }
+
     /// SIGKILL, then start again on the same ports and data.
     pub async fn kill_and_restart(&mut self) {
         if let Some(mut p) = self.process.take() {
