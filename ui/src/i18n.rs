@@ -35,6 +35,7 @@ impl Locale {
                 include_str!("../locales/en/clients.ftl"),
                 include_str!("../locales/en/calendar.ftl"),
                 include_str!("../locales/en/sync.ftl"),
+                include_str!("../locales/en/portal.ftl"),
             ],
         }
     }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod i18n;
 pub mod note_editor;
 pub mod page;
+pub mod portal;
 pub mod relay_home;
 pub mod search;
 pub mod shell;
