@@ -180,8 +180,8 @@ async fn the_therapist_invites_publishes_accepts_a_booking_and_answers_a_message
         "{notice}"
     );
     app.wait_for("#nav-portal-badge", WAIT).await.unwrap();
-    let accept = format!("[id^='portal-accept-']");
-    app.wait_for(&accept, WAIT).await.unwrap();
+    let accept = "[id^='portal-accept-']";
+    app.wait_for(accept, WAIT).await.unwrap();
     app.wait_for_text(".portal-request", NOTE, WAIT)
         .await
         .unwrap();
@@ -191,7 +191,7 @@ async fn the_therapist_invites_publishes_accepts_a_booking_and_answers_a_message
     app.screenshot("3-request-and-message").await.unwrap();
 
     // Accept: the patient's appointment is confirmed on the relay.
-    app.click(&accept).await.unwrap();
+    app.click(accept).await.unwrap();
     app.wait_for(".portal-request[data-status='accepted']", WAIT)
         .await
         .unwrap();
