@@ -756,6 +756,7 @@ mod tests {
                 signed_text_sha256: Some("00".repeat(32)),
                 sent_ms: T,
             }],
+            marked_read: 0,
         }
     }
 

@@ -60,7 +60,8 @@ pub fn provide_portal() -> Portal {
         }
     });
     let received = crate::sync::use_received();
-    let _ = use_resource(move || async move {
+    // Kept for the window's life: it reads the badge again on every change.
+    let _badge = use_resource(move || async move {
         let _ = ((portal.news)(), (portal.badge_tick)(), received());
         if let Ok(b) = tauri::call::<PortalBadge>("portal_badge", NoArgs {}).await {
             state.badge.set(b.total());
@@ -150,7 +151,7 @@ pub fn PortalScreen(on_open_thread: EventHandler<String>) -> Element {
         None => (None, None),
     };
     rsx! {
-        if let Some(n) = notice() { p { class: "notice", id: "portal-notice", role: "status", "{n}" } }
+        if let Some(n) = notice() { p { class: "notice", id: "portal-page-notice", role: "status", "{n}" } }
         PortalPage {
             overview: data,
             published: published(),
