@@ -41,6 +41,8 @@ done
 say "Relay for \"Demo Practice\": http://$HTTP_ADDR  (QUIC $QUIC_ADDR, certificate $FINGERPRINT)"
 
 export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
+# Where patients reach the relay's pages: invite links start with it.
+export BLOOM_PORTAL_URL="${BLOOM_PORTAL_URL:-http://$HTTP_ADDR}"
 # The demo device enrolls itself: a one-time invite for the member "demo",
 # handed to the app, which uses it once its vault is unlocked if it is not
 # enrolled yet. The invite holds a token: it is passed on, never printed.

@@ -4,6 +4,7 @@
 
 mod commands;
 mod ml;
+mod portal;
 mod relay;
 mod sync;
 mod vault;
@@ -88,6 +89,16 @@ pub fn run() {
             commands::journal::risk_feedback,
             commands::journal::open_alerts,
             commands::journal::refit_model,
+            commands::portal::portal_badge,
+            commands::portal::portal_overview,
+            commands::portal::publish_availability,
+            commands::portal::decide_booking,
+            commands::portal::portal_client,
+            commands::portal::invite_to_portal,
+            commands::portal::revoke_portal,
+            commands::portal::portal_reply,
+            commands::portal::assign_form,
+            commands::portal::share_safety_plan,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

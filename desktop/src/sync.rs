@@ -7,6 +7,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use bloom_core::portal::Publication;
+use bloom_core::records::portal;
 use bloom_core::replica::{self, DeviceKeys, Enrollment, ReplicaError};
 use bloom_core::sync::client::{ClientError, ClientIdentity, RelayTarget};
 use bloom_core::sync::engine::{self, EngineSettings, Replica, ReplicaFault, SyncHandle};
@@ -14,7 +16,7 @@ use bloom_core::sync::enroll;
 use bloom_core::sync::invite::Invite;
 use bloom_core::sync::link::RelayLink;
 use bloom_core::sync::log::{Blob, BlobId, DeviceInfo, Entry};
-use bloom_core::sync::proto::UploadResult;
+use bloom_core::sync::proto::{SealedSubmission, UploadResult};
 use bloom_core::sync::status::RelayStatus;
 use bloom_core::vault::Vault;
 use bloom_core::{Code, HasCode};
@@ -255,10 +257,7 @@ impl Replica for AppReplica {
         self.on_vault(Replica::resume)
     }
 
-    fn portal_outgoing(
-        &mut self,
-        max: usize,
-    ) -> Result<Vec<(i64, bloom_core::portal::Publication)>, ReplicaFault> {
+    fn portal_outgoing(&mut self, max: usize) -> Result<Vec<(i64, Publication)>, ReplicaFault> {
         self.on_vault(|v| Replica::portal_outgoing(v, max))
     }
 
@@ -266,15 +265,30 @@ impl Replica for AppReplica {
         self.on_vault(|v| Replica::portal_sent(v, ords, refused))
     }
 
-    fn portal_receive(
-        &mut self,
-        items: &[bloom_core::sync::proto::SealedSubmission],
-    ) -> Result<Vec<String>, ReplicaFault> {
-        let done = self.on_vault(|v| Replica::portal_receive(v, items))?;
-        if !done.is_empty() {
-            let _ = self.app.emit(RECEIVED_EVENT, done.len());
+    /// Applies what patients submitted, then tells the frontend what arrived
+    /// (counts by kind, never content) so it can notify and refresh.
+    fn portal_receive(&mut self, items: &[SealedSubmission]) -> Result<Vec<String>, ReplicaFault> {
+        let (received, alerts) = self.on_vault(|v| {
+            let received =
+                portal::receive(v, items).map_err(|e| ReplicaFault { code: e.code() })?;
+            // Which clients an alert concerns, for the banner; the alert
+            // still shows without them.
+            let alerts =
+                crate::portal::alert_clients(v, &received.safety_alerts).unwrap_or_default();
+            Ok((received, alerts))
+        })?;
+        if !received.safety_alerts.is_empty() {
+            tracing::warn!(
+                count = received.safety_alerts.len(),
+                "a portal questionnaire raised the safety alert"
+            );
         }
-        Ok(done)
+        let news = crate::portal::PortalNews::of(&received, alerts);
+        if !news.is_empty() {
+            crate::portal::announce(&self.app, &news);
+            let _ = self.app.emit(RECEIVED_EVENT, news.total());
+        }
+        Ok(received.done)
     }
 }
 

@@ -36,6 +36,7 @@ impl Locale {
                 include_str!("../locales/en/calendar.ftl"),
                 include_str!("../locales/en/sync.ftl"),
                 include_str!("../locales/en/portal.ftl"),
+                include_str!("../locales/en/portal-desk.ftl"),
                 include_str!("../locales/en/console.ftl"),
                 include_str!("../locales/en/account.ftl"),
             ],

@@ -12,6 +12,7 @@ pub enum Section {
     Today,
     Clients,
     Calendar,
+    Portal,
     Search,
     Crisis,
     Settings,
@@ -22,6 +23,7 @@ impl Section {
         Section::Today,
         Section::Clients,
         Section::Calendar,
+        Section::Portal,
         Section::Search,
         Section::Crisis,
         Section::Settings,
@@ -33,6 +35,7 @@ impl Section {
             Section::Today => "today",
             Section::Clients => "clients",
             Section::Calendar => "calendar",
+            Section::Portal => "portal",
             Section::Search => "search",
             Section::Crisis => "crisis",
             Section::Settings => "settings",
@@ -44,6 +47,7 @@ impl Section {
             Section::Today => "nav-today",
             Section::Clients => "nav-clients",
             Section::Calendar => "nav-calendar",
+            Section::Portal => "desk-nav-portal",
             Section::Search => "nav-search",
             Section::Crisis => "nav-crisis",
             Section::Settings => "nav-settings",
@@ -57,9 +61,14 @@ pub fn AppShell(
     on_navigate: EventHandler<Section>,
     on_lock: EventHandler<()>,
     relay: RelayStatus,
+    /// What is new on the portal (unread messages and booking requests
+    /// waiting), shown on its nav item.
+    #[props(default)]
+    portal_badge: u32,
     children: Element,
 ) -> Element {
     let i18n = use_i18n();
+    let badge_text = i18n.t_args("desk-nav-badge", &[("count", &portal_badge.to_string())]);
     rsx! {
         div { class: "app-shell",
             nav { class: "app-nav", "aria-label": i18n.t("nav-label"),
@@ -73,6 +82,12 @@ pub fn AppShell(
                                 "aria-current": if section == active { "page" } else { "false" },
                                 onclick: move |_| on_navigate.call(section),
                                 {i18n.t(section.nav_label())}
+                                if section == Section::Portal && portal_badge > 0 {
+                                    " "
+                                    span { class: "nav-badge", id: "nav-portal-badge",
+                                        "data-count": "{portal_badge}", "aria-label": "{badge_text}",
+                                        "{portal_badge}" }
+                                }
                             }
                         }
                     }
@@ -95,6 +110,7 @@ pub fn SectionPage(section: Section) -> Element {
         Section::Today => ("today-title", "today-empty"),
         Section::Clients => ("clients-title", "clients-empty"),
         Section::Calendar => ("calendar-title", "calendar-empty"),
+        Section::Portal => ("desk-portal-title", "desk-portal-intro"),
         Section::Search => ("search-title", "search-none"),
         Section::Crisis => ("nav-crisis", "search-none"),
         Section::Settings => ("settings-title", "settings-relay-help"),
@@ -132,5 +148,31 @@ mod tests {
         assert!(html.contains(r#"aria-current="page""#), "{html}");
         assert!(html.contains("relay-status"), "{html}");
         assert!(html.contains("lock-vault"), "{html}");
+        // No news: no badge.
+        assert!(!html.contains("nav-portal-badge"), "{html}");
+    }
+
+    #[test]
+    fn the_portal_nav_item_shows_what_is_new() {
+        fn app() -> Element {
+            rsx! {
+                AppShell {
+                    active: Section::Portal,
+                    on_navigate: |_| {},
+                    on_lock: |_| {},
+                    relay: RelayStatus::NotConfigured,
+                    portal_badge: 3,
+                    SectionPage { section: Section::Portal }
+                }
+            }
+        }
+        let mut dom = VirtualDom::new(app);
+        dom.rebuild_in_place();
+        let html = dioxus_ssr::render(&dom);
+        assert!(html.contains(r#"id="nav-portal""#), "{html}");
+        assert!(html.contains(r#"id="nav-portal-badge""#), "{html}");
+        assert!(html.contains(r#"data-count="3""#), "{html}");
+        assert!(html.contains(r#"aria-label="3 new""#), "{html}");
+        assert!(html.contains(r#"id="page-portal""#), "{html}");
     }
 }

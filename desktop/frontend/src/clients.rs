@@ -10,7 +10,7 @@ use bloom_core::psychotherapy_note::{PsychotherapyNoteSummary, PsychotherapyNote
 use bloom_core::safety_plan::{SafetyPlan, Section};
 use bloom_core::treatment_plan::{PlanEdit, TreatmentPlan};
 use bloom_ui::client::assessment::{AssessmentForm, ScoreChart};
-use bloom_ui::client::chart::{ChartSummary, ClientChart};
+use bloom_ui::client::chart::{ChartSummary, ChartTab, ClientChart};
 use bloom_ui::client::consent::ConsentPanel;
 use bloom_ui::client::diagnosis::DiagnosisList;
 use bloom_ui::client::list::ClientList;
@@ -52,9 +52,10 @@ struct ClientArgs {
 pub fn ClientsScreen(
     open_client: Signal<Option<String>>,
     open_note: Signal<Option<OpenNote>>,
+    chart_tab: Signal<Option<ChartTab>>,
 ) -> Element {
     match open_client() {
-        Some(id) => rsx! { ChartScreen { key: "{id}", id, open_note, open_client } },
+        Some(id) => rsx! { ChartScreen { key: "{id}", id, open_note, open_client, chart_tab } },
         None => rsx! { ClientListScreen { open_client } },
     }
 }
@@ -164,6 +165,7 @@ fn ChartScreen(
     id: String,
     open_note: Signal<Option<OpenNote>>,
     open_client: Signal<Option<String>>,
+    chart_tab: Signal<Option<ChartTab>>,
 ) -> Element {
     let i18n = use_i18n();
     let mut version = use_signal(|| 0u32);
@@ -204,6 +206,7 @@ fn ChartScreen(
         }
         ClientChart {
             chart: chart.clone(),
+            initial_tab: chart_tab().unwrap_or_default(),
             on_status: move |status: CaseStatus| {
                 let id = id1.clone();
                 async move { report1(tauri::call::<ChartView>("set_case_status", StatusArgs { id, status }).await.map(|_| ())) }
@@ -245,6 +248,7 @@ fn ChartScreen(
                 }
             },
             safety: rsx! { SafetyTab { client_id: chart.id.clone() } },
+            portal: rsx! { crate::portal::PortalChartTab { client_id: chart.id.clone() } },
         }
     }
 }
@@ -677,10 +681,12 @@ fn AssessmentsTab(client_id: String) -> Element {
     let mut version = use_signal(|| 0u32);
     let mut message = use_signal(|| None::<String>);
     let cid = client_id.clone();
+    // Questionnaires also arrive from the portal (and other devices).
+    let received = crate::sync::use_received();
     let scores = use_resource(move || {
         let client_id = cid.clone();
         async move {
-            let _ = version();
+            let _ = (version(), received());
             let phq = tauri::call::<Vec<ScorePoint>>(
                 "assessment_scores",
                 ScoresArgs {

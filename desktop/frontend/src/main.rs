@@ -3,6 +3,7 @@
 
 mod calendar;
 mod clients;
+mod portal;
 mod screens;
 mod search;
 mod sync;

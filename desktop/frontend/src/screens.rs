@@ -283,8 +283,23 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     // Where the records screens are: which chart and which note are open.
     let mut open_client = use_signal(|| None::<String>);
     let mut open_note = use_signal(|| None::<crate::clients::OpenNote>);
+    // The chart tab to open with the next chart (the Portal tab, from the inbox).
+    let mut chart_tab = use_signal(|| None::<bloom_ui::client::ChartTab>);
+    let portal = crate::portal::provide_portal();
     let records_page = match section() {
-        Section::Clients => Some(rsx! { crate::clients::ClientsScreen { open_client, open_note } }),
+        Section::Clients => {
+            Some(rsx! { crate::clients::ClientsScreen { open_client, open_note, chart_tab } })
+        }
+        Section::Portal => Some(rsx! {
+            crate::portal::PortalScreen {
+                on_open_thread: move |client_id: String| {
+                    open_note.set(None);
+                    chart_tab.set(Some(bloom_ui::client::ChartTab::Portal));
+                    open_client.set(Some(client_id));
+                    section.set(Section::Clients);
+                },
+            }
+        }),
         Section::Today | Section::Calendar => Some(rsx! {
             crate::calendar::CalendarScreen {
                 key: "{section().slug()}",
@@ -464,13 +479,24 @@ pub fn MainScreen(relay: RelayStatus, idle_minutes: u32) -> Element {
     rsx! {
         div { class: "activity", onclick: move |_| touch(), onkeydown: move |_| touch(),
         {banner}
+        crate::portal::Notices {
+            on_open_client: move |client_id: String| {
+                open_note.set(None);
+                chart_tab.set(Some(bloom_ui::client::ChartTab::Assessments));
+                open_client.set(Some(client_id));
+                section.set(Section::Clients);
+            },
+            on_open_portal: move |_| section.set(Section::Portal),
+        }
         AppShell {
             active: section(),
+            portal_badge: (portal.badge)(),
             on_navigate: move |s| {
                 // The nav always leads to a section's start: the client list, not the last chart.
                 if s == Section::Clients {
                     open_client.set(None);
                     open_note.set(None);
+                    chart_tab.set(None);
                 }
                 section.set(s);
             },

@@ -6,6 +6,7 @@ pub mod client;
 pub mod journal;
 pub mod note;
 pub mod plan;
+pub mod portal;
 pub mod relay;
 pub mod search;
 pub mod sync;

@@ -24,16 +24,18 @@ pub enum ChartTab {
     Assessments,
     Consents,
     Safety,
+    Portal,
 }
 
 impl ChartTab {
-    pub const ALL: [ChartTab; 6] = [
+    pub const ALL: [ChartTab; 7] = [
         ChartTab::Summary,
         ChartTab::Plan,
         ChartTab::Notes,
         ChartTab::Assessments,
         ChartTab::Consents,
         ChartTab::Safety,
+        ChartTab::Portal,
     ];
 
     /// Stable name used in element ids and tests.
@@ -45,6 +47,7 @@ impl ChartTab {
             ChartTab::Assessments => "assessments",
             ChartTab::Consents => "consents",
             ChartTab::Safety => "safety",
+            ChartTab::Portal => "portal",
         }
     }
 
@@ -57,6 +60,7 @@ impl ChartTab {
             ChartTab::Assessments => "chart-tab-assessments",
             ChartTab::Consents => "chart-tab-consents",
             ChartTab::Safety => "chart-tab-safety",
+            ChartTab::Portal => "desk-chart-tab-portal",
         }
     }
 }
@@ -83,7 +87,7 @@ fn arrow_target(i: usize, key: &Key) -> Option<usize> {
 /// Element ids: `client-chart`, `chart-name` (the display name),
 /// `chart-status` (the case status select; option values are
 /// `CaseStatus::as_str`), tab buttons
-/// `chart-tab-summary|plan|notes|assessments|consents|safety` (`role="tab"`,
+/// `chart-tab-summary|plan|notes|assessments|consents|safety|portal` (`role="tab"`,
 /// `aria-selected`; arrow keys, Home and End move between them), the open
 /// panel `chart-panel-{tab}` (`role="tabpanel"`), `chart-panel-empty` when a
 /// tab has no content.
@@ -99,6 +103,7 @@ pub fn ClientChart(
     assessments: Option<Element>,
     consents: Option<Element>,
     safety: Option<Element>,
+    #[props(default)] portal: Option<Element>,
 ) -> Element {
     let i18n = use_i18n();
     let mut tab = use_signal(move || initial_tab);
@@ -120,6 +125,7 @@ pub fn ClientChart(
         ChartTab::Assessments => assessments,
         ChartTab::Consents => consents,
         ChartTab::Safety => safety,
+        ChartTab::Portal => portal,
     };
     let status = chart.status;
     let preferred = chart.profile.preferred_name.trim().to_owned();
@@ -320,10 +326,10 @@ pub(crate) mod tests {
     #[test]
     fn arrow_keys_wrap_around_the_tabs() {
         assert_eq!(arrow_target(0, &Key::ArrowRight), Some(1));
-        assert_eq!(arrow_target(5, &Key::ArrowRight), Some(0));
-        assert_eq!(arrow_target(0, &Key::ArrowLeft), Some(5));
+        assert_eq!(arrow_target(6, &Key::ArrowRight), Some(0));
+        assert_eq!(arrow_target(0, &Key::ArrowLeft), Some(6));
         assert_eq!(arrow_target(3, &Key::Home), Some(0));
-        assert_eq!(arrow_target(3, &Key::End), Some(5));
+        assert_eq!(arrow_target(3, &Key::End), Some(6));
         assert_eq!(arrow_target(3, &Key::Enter), None);
     }
 

@@ -6,10 +6,13 @@
 //! - [`layout`]: the page frame and navigation.
 //! - [`appointments`], [`booking`], [`messages`], [`forms`], [`assessment`],
 //!   [`safety_plan`], [`support`]: one page each.
+//! - [`desk`]: the other side, in the desktop app: the Portal section and the
+//!   chart's Portal tab where the therapist answers.
 
 pub mod appointments;
 pub mod assessment;
 pub mod booking;
+pub mod desk;
 pub mod forms;
 pub mod home;
 pub mod layout;
