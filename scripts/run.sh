@@ -39,6 +39,12 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 say "Relay for \"Demo Practice\": http://$HTTP_ADDR  (QUIC $QUIC_ADDR, certificate $FINGERPRINT)"
+# Demo web accounts (an admin for the console, a therapist), with TOTP on:
+# their password and one-time-code secrets go to a private file, not the terminal.
+( umask 077; "${RELAY[@]}" demo-accounts > "$DEV/demo-accounts.txt" ) \
+  || die "the relay could not make the demo accounts"
+say "Admin console: http://$HTTP_ADDR/console  (sign-in details: .bloom-dev/demo-accounts.txt)"
+say "Patient portal: invite a client from the app (client chart → Portal); the link opens the sign-up"
 
 export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
 # Where patients reach the relay's pages: invite links start with it.
