@@ -722,10 +722,7 @@ mod tests {
             }
         }
         let html = render(app);
-        assert!(
-            html.contains(r#"id="portal-requests-empty""#),
-            "{html}"
-        );
+        assert!(html.contains(r#"id="portal-requests-empty""#), "{html}");
         assert!(html.contains(r#"id="portal-inbox-empty""#), "{html}");
         assert!(!html.contains("portal-published"), "{html}");
     }
@@ -808,10 +805,7 @@ mod tests {
             html.contains("Signed by Ana Silva on 2024-03-01 08:00"),
             "{html}"
         );
-        assert!(
-            html.contains(r#"id="portal-share-safety-plan""#),
-            "{html}"
-        );
+        assert!(html.contains(r#"id="portal-share-safety-plan""#), "{html}");
         assert!(!html.contains("portal-no-consent"), "{html}");
     }
 
@@ -862,10 +856,7 @@ mod tests {
             }
         }
         let html = render(app);
-        assert!(
-            html.contains(r#"id="portal-invite-path-only""#),
-            "{html}"
-        );
+        assert!(html.contains(r#"id="portal-invite-path-only""#), "{html}");
     }
 
     #[test]
