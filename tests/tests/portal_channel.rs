@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::time::Duration;
 
 use bloom_core::assessment::Instrument;
 use bloom_core::chart::NewClient;
@@ -50,18 +49,8 @@ fn portal_of(practice: &Practice) -> Portal {
     practice.relay.as_ref().unwrap().portal.clone()
 }
 
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+async fn eventually<T>(what: &str, check: impl AsyncFnMut() -> Option<T>) -> T {
+    bloom_e2e::eventually(what, 20, check).await
 }
 
 fn count(portal: &Portal, sql: &str) -> i64 {

@@ -8,8 +8,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
 use bloom_core::account::Role;
 use bloom_core::account::totp::{self, TotpSecret};
 use bloom_core::assessment::Instrument;
@@ -24,18 +22,8 @@ use fantoccini::{Client, Locator};
 
 const PASSWORD: &str = "violet kettle drums at noon";
 
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn eventually<T>(what: &str, check: impl AsyncFnMut() -> Option<T>) -> T {
+    bloom_e2e::eventually(what, 30, check).await
 }
 
 struct Page<'a> {

@@ -10,8 +10,6 @@
 #[path = "../../sync-server/tests/support/web.rs"]
 mod web;
 
-use std::time::Duration;
-
 use bloom_core::account::Role;
 use bloom_core::chart::NewClient;
 use bloom_core::consent::{ConsentAction, ConsentKind};
@@ -30,18 +28,8 @@ fn assert_inert(where_: &str, html: &str) {
     assert!(!html.contains("<img src=x"), "{where_}: {html}");
 }
 
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+async fn eventually<T>(what: &str, check: impl AsyncFnMut() -> Option<T>) -> T {
+    bloom_e2e::eventually(what, 20, check).await
 }
 
 /// A practice with one enrolled therapist device that invited `names`.
