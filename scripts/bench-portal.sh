@@ -11,7 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_apt_packages "${RUN_PACKAGES[@]}"
 ensure_rust
 say "Building the relay and the portal load driver (release)"
-cargo build --release --quiet -p bloom-relay -p bloom-e2e --example portal_load
+cargo build --release --quiet -p bloom-relay --bin bloom-relay
+cargo build --release --quiet -p bloom-e2e --example portal_load
 TARGET="$(target_dir)"
 # The driver starts target/release/bloom-relay (next to its examples directory).
 say "Running (every answer's latency is recorded; nothing is asserted)"

@@ -6,8 +6,15 @@
 //!
 //! ```text
 //! cargo build --release -p bloom-relay -p bloom-e2e --examples
-//! target/release/examples/portal_load [--sessions 200] [--seconds 20] [--warmup 3]
+//! target/release/examples/portal_load [--sessions 200] [--seconds 20] [--warmup 3] [--rate R]
 //! ```
+//!
+//! Without `--rate` every session sends its next request as soon as the last
+//! answer arrives (closed loop: the relay's throughput, latency is queueing).
+//! With `--rate R` the sessions together send R requests a second on a fixed
+//! schedule (open loop, each session every `sessions / R` seconds, staggered);
+//! latency counts from when a request was due, so a relay that falls behind
+//! is charged for the wait.
 //!
 //! Setup (not measured): a therapist's device (real vault, real sync engine)
 //! enrolls, invites `--sessions` clients and publishes two weeks of slots;
@@ -43,6 +50,8 @@ struct Args {
     sessions: usize,
     seconds: u64,
     warmup: u64,
+    /// Requests per second over all sessions (open loop); `None`: closed loop.
+    rate: Option<f64>,
 }
 
 fn args() -> Result<Args> {
@@ -50,6 +59,7 @@ fn args() -> Result<Args> {
         sessions: 200,
         seconds: 20,
         warmup: 3,
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -58,6 +68,7 @@ fn args() -> Result<Args> {
             "--sessions" => a.sessions = value.parse()?,
             "--seconds" => a.seconds = value.parse()?,
             "--warmup" => a.warmup = value.parse()?,
+            "--rate" => a.rate = Some(value.parse()?),
             _ => anyhow::bail!("unknown option {flag}"),
         }
     }
@@ -265,8 +276,13 @@ async fn main() -> Result<()> {
     let warm_until = Instant::now() + Duration::from_secs(args.warmup);
     let end = warm_until + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
+    let count = sessions.len();
+    let period = args.rate.map(|r| Duration::from_secs_f64(count as f64 / r));
+    let begin = tokio::time::Instant::now();
     for (n, cookie) in sessions.into_iter().enumerate() {
         tasks.push(tokio::spawn(async move {
+            // Open loop: this session's requests are due at fixed times.
+            let mut due = period.map(|p| begin + p.mul_f64(n as f64 / count as f64));
             let mut conn = Conn::open(source(n), http).await?;
             let mut lat: Vec<Vec<u32>> = vec![Vec::new(); PAGES.len()];
             let mut errors = 0u64;
@@ -274,7 +290,14 @@ async fn main() -> Result<()> {
             loop {
                 let page = i % PAGES.len();
                 i += 1;
-                let t = Instant::now();
+                let t = match (due, period) {
+                    (Some(at), Some(p)) => {
+                        tokio::time::sleep_until(at).await;
+                        due = Some(at + p);
+                        at.into_std()
+                    }
+                    _ => Instant::now(),
+                };
                 if t >= end {
                     break;
                 }
@@ -301,8 +324,12 @@ async fn main() -> Result<()> {
     }
     let mut all: Vec<u32> = per_page.iter().flatten().copied().collect();
     all.sort_unstable();
+    let mode = match args.rate {
+        Some(r) => format!("open loop at {r:.0} requests/s"),
+        None => "closed loop".to_owned(),
+    };
     println!(
-        "portal pages, {} sessions, {} s measured: {} answers ({:.0}/s), non-200: {}",
+        "portal pages, {} sessions, {mode}, {} s measured: {} answers ({:.0}/s), non-200: {}",
         args.sessions,
         args.seconds,
         all.len(),

@@ -91,8 +91,9 @@ impl Page<'_> {
         self.accessible(path).await;
     }
 
-    /// The one-time-code setup: reads the secret, answers with its code.
-    async fn set_up_totp(&self) {
+    /// The one-time-code setup: reads the secret, answers with its code;
+    /// returns the first recovery code shown.
+    async fn set_up_totp(&self) -> String {
         let secret = TotpSecret::from_base32(&self.text("#totp-secret").await).unwrap();
         let code = totp::code_at(&secret, totp::step_at(bloom_relay::quic::now_ms()));
         self.fill("#code", &code).await;
@@ -102,6 +103,7 @@ impl Page<'_> {
             .for_element(Locator::Css("#recovery-codes"))
             .await
             .unwrap();
+        self.text("#recovery-codes li").await
     }
 }
 
@@ -170,7 +172,7 @@ async fn a_patient_signs_up_books_writes_and_answers_the_phq9_and_the_chart_has_
 
     // Two-step sign-in, optional for patients, turned on.
     page.visit_accessible("/account/totp").await;
-    page.set_up_totp().await;
+    let _ = page.set_up_totp().await;
     page.accessible("recovery codes").await;
 
     // Booking: the first open time, with a note.
@@ -264,9 +266,29 @@ async fn a_patient_signs_up_books_writes_and_answers_the_phq9_and_the_chart_has_
         .await;
     assert_eq!((score.total, score.safety_alert), (17, true));
 
-    // The rest of the portal, checked for accessibility.
-    laptop.with(|v| portal::share_safety_plan(v, &ada).ok());
-    for path in ["/portal", "/portal/safety-plan", "/portal/support"] {
+    // The rest of the portal, checked for accessibility: the intake and
+    // consent forms too.
+    laptop.with(|v| {
+        portal::share_safety_plan(v, &ada).ok();
+        portal::assign(v, &ada, FormKind::Intake).unwrap();
+        portal::assign(v, &ada, FormKind::Consent).unwrap();
+    });
+    let forms = eventually("the intake and consent forms", async || {
+        page.open("/portal/forms").await;
+        let links = page.c.find_all(Locator::Css("#open-forms a")).await.ok()?;
+        let mut hrefs = Vec::new();
+        for l in links {
+            hrefs.push(l.attr("href").await.ok()??);
+        }
+        (hrefs.len() == 2).then_some(hrefs)
+    })
+    .await;
+    for path in forms.iter().map(String::as_str).chain([
+        "/portal",
+        "/portal/safety-plan",
+        "/portal/support",
+        "/account/passkeys",
+    ]) {
         page.visit_accessible(path).await;
     }
 

@@ -25,6 +25,16 @@ pub fn state(created_ms: i64, last_seen_ms: i64, now_ms: i64) -> SessionState {
     }
 }
 
+/// How stale `last_seen_ms` may get before a request writes it again. Each
+/// write is a durable commit; once a minute per session is plenty for a
+/// 30-minute idle timeout (a session may end up to this much early, never late).
+pub const TOUCH_EVERY_MS: i64 = 60 * 1000;
+
+/// Whether a request at `now_ms` should record itself as the session's last use.
+pub fn needs_touch(last_seen_ms: i64, now_ms: i64) -> bool {
+    now_ms.saturating_sub(last_seen_ms) >= TOUCH_EVERY_MS
+}
+
 /// How far a sign-in has got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -68,6 +78,16 @@ impl Stage {
 mod tests {
     use super::*;
     use crate::account::Role;
+
+    #[test]
+    fn use_is_recorded_at_most_once_a_minute() {
+        let t0 = 1_700_000_000_000;
+        assert!(!needs_touch(t0, t0));
+        assert!(!needs_touch(t0, t0 + TOUCH_EVERY_MS - 1));
+        assert!(needs_touch(t0, t0 + TOUCH_EVERY_MS));
+        // Even the staleest record keeps the session alive long enough.
+        assert_eq!(state(t0, t0, t0 + TOUCH_EVERY_MS), SessionState::Live);
+    }
 
     #[test]
     fn idle_and_absolute_timeouts() {

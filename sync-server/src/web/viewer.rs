@@ -83,7 +83,9 @@ pub async fn current_session(
             let Some(account) = store::by_id(conn, &s.account_id)? else {
                 return Ok(None);
             };
-            session_store::touch(conn, &hash, now)?;
+            if session::needs_touch(s.last_seen_ms, now) {
+                session_store::touch(conn, &hash, now)?;
+            }
             Ok::<_, AccountStoreError>(Some((s, account)))
         })
         .await?;
