@@ -26,7 +26,8 @@ http_addr = "$HTTP_ADDR"
 quic_addr = "$QUIC_ADDR"
 TOML
 
-RELAY=("$TARGET/debug/bloom-relay" --config "$DEV/relay.toml")
+# The app's BLOOM_RELAY_ADDR/FINGERPRINT are not relay settings: keep them from the relay.
+RELAY=(env -u BLOOM_RELAY_ADDR -u BLOOM_RELAY_FINGERPRINT "$TARGET/debug/bloom-relay" --config "$DEV/relay.toml")
 FINGERPRINT="$("${RELAY[@]}" fingerprint)"
 say "Starting the relay (log: .bloom-dev/relay.log)"
 "${RELAY[@]}" serve >"$DEV/relay.log" 2>&1 &
@@ -46,15 +47,17 @@ say "Relay for \"Demo Practice\": http://$HTTP_ADDR  (QUIC $QUIC_ADDR, certifica
 say "Admin console: http://$HTTP_ADDR/console  (sign-in details: .bloom-dev/demo-accounts.txt)"
 say "Patient portal: invite a client from the app (client chart → Portal); the link opens the sign-up"
 
-export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
 # Where patients reach the relay's pages: invite links start with it.
 export BLOOM_PORTAL_URL="${BLOOM_PORTAL_URL:-http://$HTTP_ADDR}"
 # The demo device enrolls itself: a one-time invite for the member "demo",
 # handed to the app, which uses it once its vault is unlocked if it is not
 # enrolled yet. The invite holds a token: it is passed on, never printed.
-BLOOM_DEMO_INVITE="$("${RELAY[@]}" invite --member demo --hours 1 2>/dev/null)" \
+BLOOM_DEMO_INVITE="$("${RELAY[@]}" invite --member demo --hours 1 2>>"$DEV/relay.log")" \
   || die "the relay could not make the demo invite (see .bloom-dev/relay.log)"
 export BLOOM_DEMO_INVITE
+# Only now the app's relay settings: they share the relay's BLOOM_RELAY_ prefix,
+# and the relay's commands above refuse variables they do not know.
+export BLOOM_RELAY_ADDR="$QUIC_ADDR" BLOOM_RELAY_FINGERPRINT="$FINGERPRINT"
 say "Demo invite made: the app enrolls with it once the vault is unlocked"
 # The demo's vault stays beside the demo relay, not in your real profile.
 export BLOOM_VAULT_DIR="${BLOOM_VAULT_DIR:-$DEV/vault}"
