@@ -50,7 +50,7 @@ impl Mailer {
                 transport
                     .send(message)
                     .await
-                    .map_err(|e| MailError::Smtp(e.to_string()))?;
+                    .map_err(|e| MailError::Smtp(smtp_failure(&e)))?;
                 tracing::info!("mail sent by SMTP");
             }
             None => {
@@ -77,6 +77,24 @@ fn parse_smtp_url(url: &str) -> Option<(String, u16)> {
     (!host.is_empty()).then(|| (host.to_owned(), port))
 }
 
+/// What went wrong, without the server's reply text: a refusal often quotes
+/// the recipient's address, which must not reach the logs.
+fn smtp_failure(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "refused permanently"
+    } else if e.is_transient() {
+        "refused for now"
+    } else if e.is_timeout() {
+        "timed out"
+    } else {
+        "connection or protocol failure"
+    };
+    match e.status() {
+        Some(code) => format!("the mail server {kind} (SMTP {code})"),
+        None => format!("the mail server: {kind}"),
+    }
+}
+
 fn write_outbox(dir: &std::path::Path, bytes: &[u8]) -> Result<PathBuf, MailError> {
     bloom_core::durable::create_private_dir(dir).map_err(|e| MailError::Outbox(e.to_string()))?;
     let mut name = [0u8; 8];
@@ -90,4 +108,50 @@ fn write_outbox(dir: &std::path::Path, bytes: &[u8]) -> Result<PathBuf, MailErro
     bloom_core::durable::write_atomically(&path, bytes, 0o600)
         .map_err(|e| MailError::Outbox(e.to_string()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    /// A mail server that refuses the recipient, quoting the address back.
+    async fn refusing_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 sink\r\n").await.unwrap();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let reply: &[u8] = match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                    "RCPT" => b"550 5.1.1 <alice@example.org>: no such user here\r\n",
+                    "QUIT" => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                if write.write_all(reply).await.is_err() {
+                    break;
+                }
+            }
+        });
+        format!("smtp://{addr}")
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_reported_without_the_address_it_quotes() {
+        let mailer = Mailer {
+            smtp_url: Some(refusing_server().await),
+            from: "Bloom <no-reply@localhost>".into(),
+            outbox: std::env::temp_dir().join("bloom-unused-outbox"),
+        };
+        let err = mailer
+            .send("alice@example.org", "Reset", "link".into())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("550"), "{text}");
+        assert!(!text.contains("alice"), "{text}");
+    }
 }
